@@ -1,0 +1,201 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// UI is how the runner reaches the people in the room. The runner never
+// touches a terminal: the TUI, the plain line console and the scripted
+// rehearsal player each implement UI, and all three drive the same runner.
+//
+// Every prompt method blocks until the room answers or ctx ends. Domain
+// checks (is this word in the list, is this share from the right set, does
+// the read-back match) are done by the closures the runner puts in each
+// request, never by the UI: a UI only renders and collects.
+//
+// Any prompt may return ErrException when the operator asks to record an
+// exception, or an *QuitError when the operator confirms leaving; the runner
+// then records what happened.
+type UI interface {
+	// Begin is called once, before the first step, with what the header and
+	// the outline need.
+	Begin(Ceremony)
+	// Progress reports the transcript's state after every appended event and
+	// the step the runner is on.
+	Progress(Status)
+	// Choose asks who is at the keyboard (or any other pick from a list).
+	Choose(ctx context.Context, c Choice) (int, error)
+	// Confirm asks the actor to confirm an instruction was carried out and,
+	// when Witnesses is not empty, each witness to confirm with their initials.
+	Confirm(ctx context.Context, c Confirmation) error
+	// Value asks for a typed value. Secret values are entered with echo off and
+	// returned in a buffer the runner zeroes.
+	Value(ctx context.Context, v ValueRequest) ([]byte, error)
+	// Share collects one crypto officer's share, word by word. It returns nil
+	// once Submit accepted the whole share.
+	Share(ctx context.Context, s ShareEntry) error
+	// Compare shows a hash and collects what the remote party reads back.
+	// It returns nil once Check reported a match.
+	Compare(ctx context.Context, c Comparison) error
+	// Sheet shows one holder their share sheet; it returns when the holder
+	// acknowledges, and the UI clears the screen before returning.
+	Sheet(ctx context.Context, s Sheet) error
+	// Exception collects the exception form.
+	Exception(ctx context.Context, f ExceptionForm) (ExceptionReport, error)
+	// Notice shows a message that needs no answer (a warning, a step's result).
+	Notice(n Notice)
+	// End shows the final checkpoint and where the bundle is.
+	End(s Summary)
+}
+
+// ErrException is returned by a prompt when the operator pressed the
+// exception key.
+var ErrException = errors.New("operator raised an exception")
+
+// QuitError is returned by a prompt when the operator confirmed leaving.
+type QuitError struct{ Reason string }
+
+func (e *QuitError) Error() string { return "operator quit: " + e.Reason }
+
+// Ceremony is what the UI shows for the whole run.
+type Ceremony struct {
+	Name, Version string
+	Rehearsal     bool
+	Acts          []ActView
+	Bundle        string // the bundle directory
+}
+
+// ActView is one act in the outline.
+type ActView struct {
+	Title string
+	Steps []StepView
+}
+
+// StepView is one step as the UI shows it.
+type StepView struct {
+	Number    string   // "2.1"
+	Text      string   // instruction, Markdown
+	Role      string   // acting role id, e.g. "CA"
+	RoleTitle string   // "Ceremony Administrator"
+	Witnesses []string // witnessing role ids
+	Does      string   // what the step will do, e.g. "verify_out_of_band: ksr"
+}
+
+// StepState is where a step stands.
+type StepState int
+
+const (
+	StepPending StepState = iota
+	StepCurrent
+	StepDone
+	StepSkipped
+	StepFailed
+)
+
+// Status is the runner's state after an event.
+type Status struct {
+	Events    uint64    // events in the transcript so far
+	HeadWords []string  // the head hash's first four bytes as PGP words
+	Act, Step int       // indexes into Ceremony.Acts and its Steps; -1 before the first
+	States    [][]StepState
+	Actor     *Participant // who acts in the current step, once chosen
+	Witnesses []Participant
+	Time      time.Time
+}
+
+// Participant is a person on the roster.
+type Participant struct {
+	ID, Name string
+	Roles    []string
+}
+
+// Choice is a pick from a list, typically the participant at the keyboard.
+type Choice struct {
+	Title   string
+	Options []string
+}
+
+// Confirmation asks an actor, then witnesses, to confirm.
+type Confirmation struct {
+	Step      StepView
+	Actor     Participant
+	Witnesses []Participant
+	// CheckInitials returns nil when initials are those of the participant.
+	CheckInitials func(p Participant, initials string) error
+}
+
+// ValueRequest asks for one value.
+type ValueRequest struct {
+	Label   string
+	Help    string // e.g. the expected pattern, in words
+	Secret  bool
+	// Validate returns an error an operator can act on, or nil.
+	Validate func([]byte) error
+}
+
+// ShareEntry drives the share-entry widget for one crypto officer.
+type ShareEntry struct {
+	Holder   Participant
+	Label    string // the share set's label
+	K, M     int    // this is share K of the M needed
+	Words    int    // how many words a share has
+	// CheckWord checks the word at position i (0-based) as typed; the error
+	// names the nearest valid words.
+	CheckWord func(i int, word string) error
+	// Complete offers completions of a prefix at position i.
+	Complete func(i int, prefix string) []string
+	// Submit checks the whole share; a nil error means it was accepted.
+	// The UI zeroes nothing: the runner owns the words it is handed.
+	Submit func(words []string) error
+}
+
+// Comparison drives the out-of-band comparison widget.
+type Comparison struct {
+	Label  string   // e.g. "KSR ksr-root-2017-q2-0.xml"
+	Hex    string   // lowercase hex, the UI groups it
+	Words  []string // PGP words
+	Remote Participant
+	// Check compares what the remote party read back (hex or PGP words);
+	// it returns the index of the first differing character or word, or -1
+	// and nil on a match.
+	Check func(readBack string) (firstDiff int, err error)
+}
+
+// Sheet is one holder's share sheet on screen.
+type Sheet struct {
+	Holder Participant
+	Title  string
+	Body   string // the sheet's text, words numbered in rows
+}
+
+// ExceptionForm asks for an exception's details.
+type ExceptionForm struct {
+	Step     StepView
+	Happened string // prefilled when the runner knows what went wrong
+	// Options the script allows: "retry", "skip", "abort".
+	Decisions []string
+	Approvers []Participant
+}
+
+// ExceptionReport is a filled exception form.
+type ExceptionReport struct {
+	Expected, Happened, Decision string
+	Approver                     Participant
+}
+
+// Notice is a message that needs no answer.
+type Notice struct {
+	Level string // "info", "warn", "error"
+	Text  string
+}
+
+// Summary is what the room sees at the end.
+type Summary struct {
+	Complete  bool
+	Events    uint64
+	Head      string   // hex
+	HeadWords []string // the whole head as PGP words, for the paper script
+	Bundle    string
+}
