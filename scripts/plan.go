@@ -1,0 +1,78 @@
+package scripts
+
+import (
+	"context"
+
+	"github.com/ceremony-dev/ceremony/steps"
+)
+
+// Plan is what loading a ceremony script yields: everything the runner needs
+// to walk the room through it, and everything `ceremony print` puts on paper.
+type Plan struct {
+	File     string // the script's path as given
+	Name     string
+	Version  string
+	Roles    []Role
+	Separate [][]string // role ids that no one person may hold together
+	Inputs   []Input
+	Acts     []Act
+}
+
+// Role is a part someone plays in the room.
+type Role struct {
+	ID       string // "CO"
+	Title    string // "Crypto Officer"
+	Min, Max int    // how many distinct people must hold it (Max 0: no limit)
+	Remote   bool   // takes part from elsewhere, e.g. by phone
+}
+
+// Input is a file the ceremony takes in, named by the script and located by
+// the configuration.
+type Input struct {
+	Name     string // "ksr"
+	Title    string
+	MaxBytes int64
+	SHA256   string // expected hash, lowercase hex, when the script pins one
+	Line     int
+}
+
+// Act is a group of steps, closed by a checkpoint.
+type Act struct {
+	Number int // from 1
+	Title  string
+	Line   int
+	Steps  []Step
+}
+
+// Failure is what the script allows when a step fails or an exception is raised.
+type Failure string
+
+const (
+	FailAbort Failure = "abort" // the default: the ceremony stops
+	FailRetry Failure = "retry"
+	FailSkip  Failure = "skip" // skipped with a recorded exception
+)
+
+// Step is one numbered step.
+type Step struct {
+	Number    string // "2.1": act number, step within the act
+	Line      int
+	By        string   // acting role id
+	Witnesses []string // witnessing role ids
+	Text      string   // instruction, Markdown
+	OnFailure []Failure
+	// Calls lists the primitives the step's function calls, as found by a
+	// dry run at load time; for display ("what the step will do") and lint.
+	Calls []steps.Request
+	// HasRun reports whether the step carries a Lua function; a step without
+	// one is a plain confirmation by its actor and witnesses.
+	HasRun bool
+}
+
+// Host carries out, for real or in replay, the primitives a step's Lua
+// function calls. The runner implements it; lint implements it with a dry
+// run. The result is handed back to Lua: nil, string, float64, bool,
+// []any or map[string]any.
+type Host interface {
+	Do(ctx context.Context, step *Step, req steps.Request) (any, error)
+}
