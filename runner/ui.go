@@ -96,9 +96,9 @@ const (
 
 // Status is the runner's state after an event.
 type Status struct {
-	Events    uint64    // events in the transcript so far
-	HeadWords []string  // the head hash's first four bytes as PGP words
-	Act, Step int       // indexes into Ceremony.Acts and its Steps; -1 before the first
+	Events    uint64   // events in the transcript so far
+	HeadWords []string // the head hash's first four bytes as PGP words
+	Act, Step int      // indexes into Ceremony.Acts and its Steps; -1 before the first
 	States    [][]StepState
 	Actor     *Participant // who acts in the current step, once chosen
 	Witnesses []Participant
@@ -128,19 +128,19 @@ type Confirmation struct {
 
 // ValueRequest asks for one value.
 type ValueRequest struct {
-	Label   string
-	Help    string // e.g. the expected pattern, in words
-	Secret  bool
+	Label  string
+	Help   string // e.g. the expected pattern, in words
+	Secret bool
 	// Validate returns an error an operator can act on, or nil.
 	Validate func([]byte) error
 }
 
 // ShareEntry drives the share-entry widget for one crypto officer.
 type ShareEntry struct {
-	Holder   Participant
-	Label    string // the share set's label
-	K, M     int    // this is share K of the M needed
-	Words    int    // how many words a share has
+	Holder Participant
+	Label  string // the share set's label
+	K, M   int    // this is share K of the M needed
+	Words  int    // how many words a share has
 	// CheckWord checks the word at position i (0-based) as typed; the error
 	// names the nearest valid words.
 	CheckWord func(i int, word string) error
