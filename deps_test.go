@@ -15,6 +15,7 @@ const module = "github.com/ceremony-dev/ceremony"
 var internalEdges = map[string][]string{
 	"cmd/ceremony": {"*"},
 	"tui":          {"runner"},
+	"console":      {"runner"},
 	"runner":       {"scripts", "steps", "transcript", "witness", "pgpwords"},
 	"scripts":      {"steps"},
 	"steps":        {"shares", "transcript", "pgpwords"},

@@ -167,7 +167,8 @@ type Comparison struct {
 type Sheet struct {
 	Holder Participant
 	Title  string
-	Body   string // the sheet's text, words numbered in rows
+	Body   string   // the sheet's text, words numbered in rows
+	Words  []string // the share's words, for UIs that lay them out themselves
 }
 
 // ExceptionForm asks for an exception's details.
