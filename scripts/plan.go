@@ -16,6 +16,7 @@ type Plan struct {
 	Separate [][]string // role ids that no one person may hold together
 	Inputs   []Input
 	Acts     []Act
+	Line     int // where ceremony { ... } is called; separation rules are reported here
 }
 
 // Role is a part someone plays in the room.
@@ -24,6 +25,7 @@ type Role struct {
 	Title    string // "Crypto Officer"
 	Min, Max int    // how many distinct people must hold it (Max 0: no limit)
 	Remote   bool   // takes part from elsewhere, e.g. by phone
+	Line     int
 }
 
 // Input is a file the ceremony takes in, named by the script and located by
