@@ -226,7 +226,8 @@ func (s *Script) call(ctx context.Context, fn *lua.LFunction, cs *callState) err
 
 func syntaxError(err error, file string) error {
 	var pe *parse.Error
-	if errors.As(err, &pe) {
+	var api *lua.ApiError
+	if errors.As(err, &api) && errors.As(api.Cause, &pe) && pe.Pos.Line > 0 {
 		return &Error{File: file, Line: pe.Pos.Line, Msg: "syntax error near " + strconv.Quote(pe.Token) + ": " + strings.TrimSpace(pe.Message)}
 	}
 	return luaError(err, file, nil)

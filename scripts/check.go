@@ -1,0 +1,247 @@
+package scripts
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ceremony-dev/ceremony/steps"
+)
+
+// Roster is what the configuration says about the people and the share sets
+// a ceremony starts with; Check holds the plan against it.
+type Roster struct {
+	Participants []Participant
+	// Sets names share sets split at an earlier ceremony, which the script
+	// may collect without splitting them first.
+	Sets []string
+}
+
+// Participant is one person on the roster.
+type Participant struct {
+	ID    string
+	Name  string
+	Roles []string
+}
+
+// Problem is one thing wrong with a script, at a line of it.
+type Problem struct {
+	File    string
+	Line    int
+	Message string
+}
+
+func (p Problem) String() string {
+	return p.File + ":" + strconv.Itoa(p.Line) + ": " + p.Message
+}
+
+// Check reports every problem with the plan at once, in line order. With a
+// nil roster, only what the script alone can get wrong is checked.
+func Check(p *Plan, r *Roster) []Problem {
+	c := &checker{plan: p, roles: map[string]*Role{}, inputs: map[string]bool{}}
+	for i := range p.Roles {
+		c.roles[p.Roles[i].ID] = &p.Roles[i]
+	}
+	for _, in := range p.Inputs {
+		c.inputs[in.Name] = true
+	}
+	if r != nil {
+		c.people = map[string][]string{}
+		for _, pt := range r.Participants {
+			for _, role := range pt.Roles {
+				c.people[role] = append(c.people[role], pt.ID)
+			}
+		}
+	}
+	c.separation(r)
+	c.roleCounts()
+	c.acts(r)
+	sort.SliceStable(c.problems, func(i, j int) bool { return c.problems[i].Line < c.problems[j].Line })
+	return c.problems
+}
+
+type checker struct {
+	plan     *Plan
+	roles    map[string]*Role
+	inputs   map[string]bool
+	people   map[string][]string // role id -> participant ids; nil without a roster
+	problems []Problem
+}
+
+func (c *checker) add(line int, format string, a ...any) {
+	c.problems = append(c.problems, Problem{File: c.plan.File, Line: line, Message: fmt.Sprintf(format, a...)})
+}
+
+func (c *checker) role(line int, id, use string) bool {
+	if _, ok := c.roles[id]; ok {
+		return true
+	}
+	ids := make([]string, 0, len(c.roles))
+	for _, r := range c.plan.Roles {
+		ids = append(ids, r.ID)
+	}
+	c.add(line, "unknown role %q in %s (declared: %s)", id, use, strings.Join(ids, ", "))
+	return false
+}
+
+func (c *checker) separation(r *Roster) {
+	for _, group := range c.plan.Separate {
+		for _, id := range group {
+			c.role(c.plan.Line, id, "separate")
+		}
+	}
+	if r == nil {
+		return
+	}
+	for _, pt := range r.Participants {
+		for _, group := range c.plan.Separate {
+			var held []string
+			for _, id := range group {
+				if contains(pt.Roles, id) {
+					held = append(held, id)
+				}
+			}
+			if len(held) > 1 {
+				c.add(c.plan.Line, "separation of duties: %s holds %s, which the script keeps apart", pt.ID, strings.Join(held, " and "))
+			}
+		}
+	}
+}
+
+func (c *checker) roleCounts() {
+	if c.people == nil {
+		return
+	}
+	for _, role := range c.plan.Roles {
+		n := len(c.people[role.ID])
+		if n < role.Min {
+			c.add(role.Line, "role %s needs at least %d %s, the roster has %d", role.ID, role.Min, plural(role.Min, "person", "people"), n)
+		}
+		if role.Max > 0 && n > role.Max {
+			c.add(role.Line, "role %s allows at most %d %s, the roster has %d", role.ID, role.Max, plural(role.Max, "person", "people"), n)
+		}
+	}
+}
+
+func (c *checker) acts(r *Roster) {
+	sets := map[string]int{} // share set -> line of the split that creates it
+	if r != nil {
+		for _, s := range r.Sets {
+			sets[s] = 0
+		}
+	}
+	numbers := map[string]int{}
+	for _, act := range c.plan.Acts {
+		if len(act.Steps) == 0 {
+			c.add(act.Line, "act %d %q has no steps", act.Number, act.Title)
+		}
+		for i := range act.Steps {
+			st := &act.Steps[i]
+			if first, dup := numbers[st.Number]; dup {
+				c.add(st.Line, "step number %s is used twice (first at line %d)", st.Number, first)
+			} else {
+				numbers[st.Number] = st.Line
+			}
+			c.step(st)
+			for _, req := range st.Calls {
+				c.call(req, sets)
+			}
+		}
+	}
+}
+
+func (c *checker) step(st *Step) {
+	byOK := c.role(st.Line, st.By, "by")
+	for _, w := range st.Witnesses {
+		if !c.role(st.Line, w, "witness") || !byOK {
+			continue
+		}
+		// A witness must be someone other than the actor.
+		if c.people == nil {
+			if w == st.By && c.roles[w].Max == 1 {
+				c.add(st.Line, "step %s: role %s both acts and witnesses, but only one person may hold it", st.Number, w)
+			}
+			continue
+		}
+		actors := c.people[st.By]
+		if len(actors) == 1 && len(c.people[w]) > 0 && onlyOf(c.people[w], actors[0]) {
+			c.add(st.Line, "step %s: %s is the only %s and the only %s, so no one else can witness", st.Number, actors[0], st.By, w)
+		}
+	}
+}
+
+func (c *checker) call(req steps.Request, sets map[string]int) {
+	line := lineOf(req)
+	useSet := func(set string) {
+		if _, ok := sets[set]; !ok {
+			c.add(line, "share set %q is used before any split_secret creates it", set)
+		}
+	}
+	useInput := func(name string) {
+		if name != "" && !c.inputs[name] {
+			c.add(line, "input %q is used but not declared in ceremony { inputs = ... }", name)
+		}
+	}
+	switch r := req.(type) {
+	case steps.VerifyOOB:
+		useInput(r.Input)
+		c.role(line, r.With, "verify_out_of_band with")
+	case steps.Sign:
+		useInput(r.Input)
+	case steps.SplitSecret:
+		if first, ok := sets[r.Set]; ok {
+			if first > 0 {
+				c.add(line, "share set %q is split twice (first at line %d)", r.Set, first)
+			} else {
+				c.add(line, "share set %q already exists (the configuration declares it)", r.Set)
+			}
+		} else {
+			sets[r.Set] = line
+		}
+		if c.role(line, r.Holders, "split_secret holders") && c.people != nil && len(c.people[r.Holders]) < r.N {
+			c.add(line, "split_secret gives %d shares to %s, the roster has %d", r.N, r.Holders, len(c.people[r.Holders]))
+		}
+	case steps.CollectShares:
+		useSet(r.Set)
+	case steps.Activate:
+		useSet(r.Shares)
+	case steps.InitToken:
+		useSet(r.SOSet)
+		useSet(r.UserSet)
+	case steps.Exception:
+		c.role(line, r.Approver, "exception approver")
+	}
+}
+
+func onlyOf(ids []string, id string) bool {
+	for _, x := range ids {
+		if x != id {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// lineOf is the line of a primitive call, from its "file:line" location.
+func lineOf(req steps.Request) int {
+	w := req.Where()
+	line, _ := strconv.Atoi(w[strings.LastIndexByte(w, ':')+1:])
+	return line
+}
