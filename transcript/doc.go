@@ -1,0 +1,3 @@
+// Package transcript writes and verifies the hash-chained, signed record of
+// a ceremony.
+package transcript

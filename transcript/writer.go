@@ -1,0 +1,459 @@
+package transcript
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+)
+
+// Names of the files in a bundle.
+const (
+	TranscriptFile = "transcript.jsonl"
+	CheckpointFile = "checkpoint"
+	ScriptFile     = "script.lua"
+	ConfigFile     = "config.toml"
+	ArtifactsDir   = "artifacts"
+)
+
+var (
+	// ErrClosed is returned by a Writer used after Close or after a write
+	// failed (the file's tail is then unknown; Resume repairs it).
+	ErrClosed = errors.New("transcript writer is closed")
+	// ErrEnded is returned when appending anything but a checkpoint after
+	// ceremony.end, and by Resume on a bundle that is complete.
+	ErrEnded = errors.New("ceremony has already ended")
+)
+
+// Header is what Create records in ceremony.begin.
+type Header struct {
+	ID        string // ceremony id; origin of checkpoints is "ceremony/<ID>"
+	Name      string
+	Version   string
+	Script    []byte // written to script.lua; SHA-256 recorded in ceremony.begin
+	Config    []byte // written to config.toml; SHA-256 recorded in ceremony.begin
+	Rehearsal bool   // every event of a rehearsal bundle is marked; Verify reports it
+	// Data holds extra fields for ceremony.begin (binary hash, roster ...).
+	// It may not use the keys the package writes itself.
+	Data map[string]any
+}
+
+// Option configures Create and Resume.
+type Option func(*config)
+
+type config struct {
+	clock func() time.Time
+	rand  io.Reader
+}
+
+// WithClock sets the clock events are stamped with (tests and golden files
+// use a fixed one). Times that would go backwards are held at the last
+// event's time, so the transcript's times never decrease.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.clock = now } }
+
+// WithRand sets where session key seeds come from. Only examples and tests
+// should pass anything but the default, crypto/rand.
+func WithRand(r io.Reader) Option { return func(c *config) { c.rand = r } }
+
+func newConfig(opts []Option) config {
+	c := config{clock: time.Now, rand: rand.Reader}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// Writer appends events to a bundle's transcript. It is safe for
+// concurrent use; each call returns once its line is on disk.
+type Writer struct {
+	mu        sync.Mutex
+	dir       string
+	f         *os.File
+	origin    string
+	rehearsal bool
+	clock     func() time.Time
+	key       *sessionKey
+	seq       uint64   // events written so far, and the seq of the next one
+	head      [32]byte // SHA-256 of the last line written
+	last      time.Time
+	ended     bool
+	err       error // sticky: after a failed write only Resume can go on
+	buf       []byte
+}
+
+// beginData is the part of ceremony.begin the package owns.
+type beginData struct {
+	Format       string `json:"format"`
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Version      string `json:"version"`
+	ScriptSHA256 string `json:"script_sha256"`
+	ConfigSHA256 string `json:"config_sha256"`
+	SessionKey   string `json:"session_key"`
+}
+
+var beginKeys = []string{"format", "id", "name", "version", "script_sha256", "config_sha256", "session_key"}
+
+// Create makes the bundle directory dir, which must not exist, with
+// script.lua, config.toml, artifacts/ and a transcript whose first event,
+// ceremony.begin, records the hashes of both files and the public half of
+// a fresh session key.
+func Create(dir string, h Header, opts ...Option) (w *Writer, err error) {
+	cfg := newConfig(opts)
+	if !validID(h.ID) {
+		return nil, fmt.Errorf("ceremony id %q: use letters, digits, '.', '_' or '-'", h.ID)
+	}
+	for _, k := range beginKeys {
+		if _, ok := h.Data[k]; ok {
+			return nil, fmt.Errorf("header data may not set %q: the transcript package records it", k)
+		}
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating bundle: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			if w != nil {
+				w.Close()
+			}
+			// Only what this call created: the directory did not exist.
+			os.RemoveAll(dir)
+		}
+	}()
+	if err := writeNew(filepath.Join(dir, ScriptFile), h.Script); err != nil {
+		return nil, err
+	}
+	if err := writeNew(filepath.Join(dir, ConfigFile), h.Config); err != nil {
+		return nil, err
+	}
+	if err := os.Mkdir(filepath.Join(dir, ArtifactsDir), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, TranscriptFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	origin := Origin(h.ID)
+	key, err := newSessionKey(origin, cfg.rand)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	w = &Writer{dir: dir, f: f, origin: origin, rehearsal: h.Rehearsal, clock: cfg.clock, key: key}
+	data := make(map[string]any, len(h.Data)+len(beginKeys))
+	for k, v := range h.Data {
+		data[k] = v
+	}
+	own, err := json.Marshal(beginData{
+		Format: Format, ID: h.ID, Name: h.Name, Version: h.Version,
+		ScriptSHA256: sha256Hex(h.Script), ConfigSHA256: sha256Hex(h.Config),
+		SessionKey: key.vkey,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var ownFields map[string]json.RawMessage
+	if err := json.Unmarshal(own, &ownFields); err != nil {
+		return nil, err
+	}
+	for k, v := range ownFields {
+		data[k] = v
+	}
+	raw, err := encodeData(data)
+	if err != nil {
+		return nil, fmt.Errorf("header data: %w", err)
+	}
+	w.mu.Lock()
+	_, err = w.appendLocked(TypeBegin, "", "", raw)
+	w.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range []string{filepath.Join(dir, ArtifactsDir), dir, filepath.Dir(dir)} {
+		if err := syncDir(d); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// Append records one event. It returns once the line is on disk.
+// After ceremony.end only checkpoints may follow.
+func (w *Writer) Append(typ, step, actor string, data any) (Event, error) {
+	if !validType([]byte(typ)) {
+		return Event{}, fmt.Errorf("event type %q: use lowercase letters, digits, '.', '_' or '-'", typ)
+	}
+	switch typ {
+	case TypeBegin, TypeCheckpoint, TypeArtifact, TypeResume:
+		return Event{}, fmt.Errorf("event type %q is written by the transcript package itself", typ)
+	}
+	raw, err := encodeData(data)
+	if err != nil {
+		return Event{}, fmt.Errorf("%s event data: %w", typ, err)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ended {
+		return Event{}, ErrEnded
+	}
+	e, err := w.appendLocked(typ, step, actor, raw)
+	if err == nil && typ == TypeEnd {
+		w.ended = true
+	}
+	return e, err
+}
+
+// artifactData is the data of an artifact event.
+type artifactData struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// AddArtifact writes content to artifacts/<name>, never replacing a file,
+// and records its name, SHA-256 and size in an artifact event.
+func (w *Writer) AddArtifact(name string, content []byte, step, actor string) (Event, error) {
+	if !validArtifactName(name) {
+		return Event{}, fmt.Errorf("artifact name %q: use letters, digits, '.', '_' or '-', not starting with '.'", name)
+	}
+	raw, err := encodeData(artifactData{Name: name, SHA256: sha256Hex(content), Size: int64(len(content))})
+	if err != nil {
+		return Event{}, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ended {
+		return Event{}, ErrEnded
+	}
+	if w.f == nil || w.err != nil {
+		return Event{}, w.closedErr()
+	}
+	dir := filepath.Join(w.dir, ArtifactsDir)
+	if err := writeNew(filepath.Join(dir, name), content); err != nil {
+		return Event{}, fmt.Errorf("artifact: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		return Event{}, err
+	}
+	return w.appendLocked(TypeArtifact, step, actor, raw)
+}
+
+// checkpointData is the data of a checkpoint event: a signed note over the
+// events before it, with its count and head repeated for shell tools.
+type checkpointData struct {
+	Count uint64 `json:"count"`
+	Head  string `json:"head"`
+	Note  string `json:"note"`
+}
+
+// Checkpoint signs the transcript so far with the session key and any
+// cosigners (an HSM or YubiKey key, a witness) and records the signed note
+// in a checkpoint event. It then signs again over every event including
+// that one and replaces the bundle's checkpoint file with the result, so
+// the file always covers the whole transcript as of the last checkpoint.
+func (w *Writer) Checkpoint(cosigners ...note.Signer) (Event, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.f == nil || w.err != nil {
+		return Event{}, w.closedErr()
+	}
+	signers := append([]note.Signer{w.key}, cosigners...)
+	msg, err := note.Sign(&note.Note{Text: checkpointText(w.origin, w.seq, w.head, w.rehearsal)}, signers...)
+	if err != nil {
+		return Event{}, fmt.Errorf("signing checkpoint: %w", err)
+	}
+	raw, err := encodeData(checkpointData{Count: w.seq, Head: hex.EncodeToString(w.head[:]), Note: string(msg)})
+	if err != nil {
+		return Event{}, err
+	}
+	e, err := w.appendLocked(TypeCheckpoint, "", "", raw)
+	if err != nil {
+		return Event{}, err
+	}
+	msg, err = note.Sign(&note.Note{Text: checkpointText(w.origin, w.seq, w.head, w.rehearsal)}, signers...)
+	if err != nil {
+		return e, fmt.Errorf("signing checkpoint: %w", err)
+	}
+	if err := replaceFile(filepath.Join(w.dir, CheckpointFile), msg); err != nil {
+		return e, fmt.Errorf("writing checkpoint: %w", err)
+	}
+	return e, nil
+}
+
+// Head returns the number of events written and the SHA-256 of the last
+// line.
+func (w *Writer) Head() (events uint64, head [32]byte) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.seq, w.head
+}
+
+// Close closes the transcript and forgets the session key.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.f == nil {
+		return nil
+	}
+	err := w.f.Close()
+	w.f = nil
+	w.key.zero()
+	return err
+}
+
+func (w *Writer) closedErr() error {
+	if w.err != nil {
+		return fmt.Errorf("%w: %w", ErrClosed, w.err)
+	}
+	return ErrClosed
+}
+
+// appendLocked writes one line; w.mu is held and data is canonical.
+func (w *Writer) appendLocked(typ, step, actor string, data json.RawMessage) (Event, error) {
+	if w.f == nil || w.err != nil {
+		return Event{}, w.closedErr()
+	}
+	now := w.clock().UTC().Round(0)
+	if now.Before(w.last) {
+		now = w.last
+	}
+	e := Event{
+		Rehearsal: w.rehearsal, Seq: w.seq, Time: now, Prev: hex.EncodeToString(w.head[:]),
+		Type: typ, Step: step, Actor: actor, Data: data,
+	}
+	line, err := appendLine(w.buf[:0], &e)
+	if err != nil {
+		return Event{}, fmt.Errorf("%s event: %w", typ, err)
+	}
+	if len(line)+1 > MaxLine {
+		return Event{}, fmt.Errorf("%s event: line of %d bytes exceeds the limit of %d", typ, len(line)+1, MaxLine)
+	}
+	// The verifier must accept every line the writer produces: a time
+	// outside years 0-9999, say, is refused here rather than found later.
+	if _, err := parseLine(line); err != nil {
+		return Event{}, fmt.Errorf("%s event: %w", typ, err)
+	}
+	line = append(line, '\n')
+	w.buf = line
+	if _, err := w.f.Write(line); err != nil {
+		w.err = err
+		return Event{}, fmt.Errorf("appending %s event: %w", typ, err)
+	}
+	if err := datasync(w.f); err != nil {
+		w.err = err
+		return Event{}, fmt.Errorf("syncing %s event: %w", typ, err)
+	}
+	w.head = sha256.Sum256(line[:len(line)-1])
+	w.seq++
+	w.last = now
+	return e, nil
+}
+
+// encodeData marshals data and brings it to canonical form; nil is {}.
+func encodeData(data any) (json.RawMessage, error) {
+	if data == nil {
+		return json.RawMessage("{}"), nil
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return nil, err
+	}
+	raw, err = canonicalize(raw)
+	if err != nil {
+		return nil, err
+	}
+	if raw[0] != '{' {
+		return nil, errors.New("data must encode as a JSON object")
+	}
+	return raw, nil
+}
+
+func validID(id string) bool {
+	return len(id) <= 128 && validArtifactName(id)
+}
+
+// validArtifactName admits flat, portable file names.
+func validArtifactName(name string) bool {
+	if name == "" || len(name) > 255 || name[0] == '.' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// writeNew creates path, which must not exist, and syncs its content.
+func writeNew(path string, content []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(content); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// replaceFile swaps in new content for path atomically: readers see the
+// old file or the new one, never a mix.
+func replaceFile(path string, content []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(content)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
