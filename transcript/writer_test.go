@@ -236,8 +236,8 @@ func TestAppendAfterEnd(t *testing.T) {
 
 func TestTimeNeverGoesBackwards(t *testing.T) {
 	times := []time.Time{
-		time.Date(2026, 1, 1, 0, 0, 10, 0, time.UTC), // begin
-		time.Date(2026, 1, 1, 0, 0, 5, 0, time.UTC),  // clock stepped back
+		time.Date(2026, 1, 1, 0, 0, 10, 0, time.UTC),                  // begin
+		time.Date(2026, 1, 1, 0, 0, 5, 0, time.UTC),                   // clock stepped back
 		time.Date(2026, 1, 1, 1, 0, 11, 0, time.FixedZone("x", 3600)), // same instant as 00:00:11 UTC,
 	}
 	i := 0
