@@ -1,0 +1,442 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/ceremony-dev/ceremony/shares"
+)
+
+func init() {
+	register(&command{
+		name:    "shares",
+		summary: "split a secret m-of-n into share sheets, check a share, combine shares",
+		run:     runShares,
+	})
+}
+
+const sharesUsage = `Usage:
+  ceremony shares split --label L -m M -n N --out-dir DIR [--holders a,b,c]
+  ceremony shares check --record FILE SHARE_FILE
+  ceremony shares combine --record FILE [--reveal-to FILE] [SHARE_FILE...]
+
+Split generates a secret, writes one share sheet per holder and the set's
+public record. Check is a holder's self-check of one share against the
+record. Combine verifies shares and the combined secret against the record.
+
+Exit status: 0 ok, 1 a share or the combination is wrong, 2 usage or
+unreadable input.
+
+Run 'ceremony shares <split|check|combine> --help' for flags and an example.
+`
+
+func runShares(args []string, s stdio) int {
+	if len(args) == 0 {
+		fmt.Fprint(s.err, sharesUsage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(s.out, sharesUsage)
+		return exitOK
+	case "split":
+		return sharesSplit(args[1:], s)
+	case "check":
+		return sharesCheck(args[1:], s)
+	case "combine":
+		return sharesCombine(args[1:], s)
+	}
+	errorf(s.err, "unknown shares command %q", args[0])
+	hintf(s.err, "the shares commands are split, check and combine")
+	return exitUsage
+}
+
+// newFlags returns a FlagSet whose --help prints about, the flags and example
+// to stdout.
+func newFlags(s stdio, name, about, example string) *flag.FlagSet {
+	flags := flag.NewFlagSet(name, flag.ContinueOnError)
+	flags.SetOutput(s.err)
+	flags.Usage = func() {
+		fmt.Fprintf(s.out, "Usage: ceremony %s\n\n%s\n\nFlags:\n", name, about)
+		flags.SetOutput(s.out)
+		flags.PrintDefaults()
+		flags.SetOutput(s.err)
+		fmt.Fprintf(s.out, "\nEXAMPLE\n  %s\n", example)
+	}
+	return flags
+}
+
+// parseFlags returns -1 to go on, or the exit code.
+func parseFlags(flags *flag.FlagSet, args []string) int {
+	switch err := flags.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case err != nil:
+		return exitUsage
+	}
+	return -1
+}
+
+func sharesSplit(args []string, s stdio) int {
+	flags := newFlags(s, "shares split --label L -m M -n N --out-dir DIR [--holders a,b,c]",
+		"Generates a 32-byte secret from the system's random source and splits it so\n"+
+			"that any M of N shares recover it. Writes, for each holder, a share sheet as\n"+
+			"text (share-I.txt) and HTML (share-I.html) and the share's one-line form\n"+
+			"(share-I.share), each readable by the owner only, and the set's public\n"+
+			"record (record.json). Nothing is overwritten. Prints the set id and the\n"+
+			"record; the secret itself is never shown.",
+		"ceremony shares split --label 'HSM user PIN' -m 3 -n 5 --out-dir sheets --holders ann,ben,cid,dee,eve")
+	label := flags.String("label", "", "what the secret is for, printed on every sheet")
+	m := flags.Int("m", 0, "threshold: how many shares recover the secret")
+	n := flags.Int("n", 0, "how many shares to make")
+	outDir := flags.String("out-dir", "", "directory for the sheets and the record (created if missing)")
+	holderList := flags.String("holders", "", "comma-separated holder names, one per share, in order")
+	if code := parseFlags(flags, args); code >= 0 {
+		return code
+	}
+	if flags.NArg() > 0 || *label == "" || *outDir == "" || *m == 0 || *n == 0 {
+		errorf(s.err, "shares split needs --label, -m, -n and --out-dir, and no arguments")
+		hintf(s.err, "run 'ceremony shares split --help' for an example")
+		return exitUsage
+	}
+	holders := make([]string, *n)
+	if *holderList != "" {
+		holders = strings.Split(*holderList, ",")
+		if len(holders) != *n {
+			errorf(s.err, "--holders names %d holders for %d shares", len(holders), *n)
+			return exitUsage
+		}
+	}
+	for i := range holders {
+		holders[i] = strings.TrimSpace(holders[i])
+		if holders[i] == "" {
+			holders[i] = fmt.Sprintf("holder of share %d", i+1)
+		}
+	}
+
+	if err := os.MkdirAll(*outDir, 0o700); err != nil {
+		errorf(s.err, "%v", err)
+		return exitUsage
+	}
+	paths := []string{filepath.Join(*outDir, "record.json")}
+	for i := 1; i <= *n; i++ {
+		for _, ext := range []string{"txt", "html", "share"} {
+			paths = append(paths, filepath.Join(*outDir, fmt.Sprintf("share-%d.%s", i, ext)))
+		}
+	}
+	// Refuse before splitting, so that no secret is made for sheets that
+	// cannot be written; O_EXCL below still guards against a race.
+	for _, p := range paths {
+		if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
+			errorf(s.err, "%s already exists: nothing is overwritten", p)
+			return exitUsage
+		}
+	}
+
+	secret, rec, set, err := shares.Split(*label, *m, *n)
+	if err != nil {
+		errorf(s.err, "%v", err)
+		return exitUsage
+	}
+	shares.Zero(secret)
+	defer func() {
+		for _, sh := range set {
+			sh.Zero()
+		}
+	}()
+	record, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		errorf(s.err, "encoding the record: %v", err)
+		return exitUsage
+	}
+	record = append(record, '\n')
+	if err := writeNew(paths[0], record, 0o644); err != nil {
+		errorf(s.err, "%v", err)
+		return exitUsage
+	}
+	now := time.Now()
+	for i, sh := range set {
+		for j, content := range []string{
+			sh.SheetText(holders[i], now),
+			sh.SheetHTML(holders[i], now),
+			sh.Line() + "\n",
+		} {
+			if err := writeNew(paths[1+3*i+j], []byte(content), 0o600); err != nil {
+				errorf(s.err, "%v", err)
+				return exitUsage
+			}
+		}
+	}
+	fmt.Fprintf(s.out, "set id: %s\n", rec.SetID)
+	fmt.Fprintf(s.out, "wrote %d share sheets and %s\n", *n, paths[0])
+	fmt.Fprintf(s.out, "record:\n%s", record)
+	return exitOK
+}
+
+// writeNew creates path, which must not exist, writes data and syncs it.
+func writeNew(path string, data []byte, mode os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func readRecord(path string) (*shares.Record, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := shares.ParseRecord(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return rec, nil
+}
+
+// readShareFile reads a share in its one-line form or as bare words.
+func readShareFile(path string) (*shares.Share, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer shares.Zero(data)
+	text := string(data)
+	if strings.HasPrefix(strings.TrimSpace(text), "ceremony-share") {
+		return shares.ParseLine(text)
+	}
+	return shares.Decode(strings.Fields(text))
+}
+
+func sharesCheck(args []string, s stdio) int {
+	flags := newFlags(s, "shares check --record FILE SHARE_FILE",
+		"Checks one share against the set's record, without anyone else's share: its\n"+
+			"words, its set id, m and n, and the fingerprint published at the split.\n"+
+			"SHARE_FILE holds the share's one-line form or its words.",
+		"ceremony shares check --record sheets/record.json sheets/share-2.share")
+	recPath := flags.String("record", "", "the set's record (record.json from the split)")
+	if code := parseFlags(flags, args); code >= 0 {
+		return code
+	}
+	if *recPath == "" || flags.NArg() != 1 {
+		errorf(s.err, "shares check needs --record and one share file")
+		return exitUsage
+	}
+	rec, err := readRecord(*recPath)
+	if err != nil {
+		errorf(s.err, "%v", err)
+		return exitUsage
+	}
+	path := flags.Arg(0)
+	sh, err := readShareFile(path)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		errorf(s.err, "%v", err)
+		return exitUsage
+	}
+	if err == nil {
+		defer sh.Zero()
+		err = rec.Check(sh)
+	}
+	if err != nil {
+		errorf(s.err, "%s: %v", path, err)
+		return exitFailed
+	}
+	fmt.Fprintf(s.out, "ok: share %d of %d of set %s (%s) matches the record, fingerprint %s\n",
+		sh.Index(), rec.N, rec.SetID, rec.Label, sh.Fingerprint())
+	return exitOK
+}
+
+func sharesCombine(args []string, s stdio) int {
+	flags := newFlags(s, "shares combine --record FILE [--reveal-to FILE] [SHARE_FILE...]",
+		"Checks each share as it is entered and the combined secret against the\n"+
+			"commitment in the record, and prints the verdict only. With no share files,\n"+
+			"holders type their shares at the terminal, echo off, one or more words per\n"+
+			"line; each word is checked as it is entered. With more shares than needed,\n"+
+			"a wrong share is found and named. --reveal-to writes the secret, in hex, to\n"+
+			"a new file readable by the owner only.",
+		"ceremony shares combine --record sheets/record.json sheets/share-1.share sheets/share-4.share sheets/share-5.share")
+	recPath := flags.String("record", "", "the set's record (record.json from the split)")
+	revealTo := flags.String("reveal-to", "", "write the verified secret in hex to this new file")
+	if code := parseFlags(flags, args); code >= 0 {
+		return code
+	}
+	if *recPath == "" {
+		errorf(s.err, "shares combine needs --record")
+		return exitUsage
+	}
+	rec, err := readRecord(*recPath)
+	if err != nil {
+		errorf(s.err, "%v", err)
+		return exitUsage
+	}
+	if *revealTo != "" {
+		if _, err := os.Lstat(*revealTo); !errors.Is(err, fs.ErrNotExist) {
+			errorf(s.err, "%s already exists: nothing is overwritten", *revealTo)
+			return exitUsage
+		}
+	}
+	c := shares.NewCollector(rec)
+	defer c.Zero()
+	if flags.NArg() > 0 {
+		for _, path := range flags.Args() {
+			sh, err := readShareFile(path)
+			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+				errorf(s.err, "%v", err)
+				return exitUsage
+			}
+			if err == nil {
+				if err = c.Add(sh, path); err != nil {
+					sh.Zero()
+				}
+			}
+			if err != nil {
+				errorf(s.err, "%s: %v", path, err)
+				return exitFailed
+			}
+		}
+	} else if code := enterShares(c, rec, s); code >= 0 {
+		return code
+	}
+	secret, err := c.Combine()
+	if err != nil {
+		errorf(s.err, "%v", err)
+		return exitFailed
+	}
+	defer shares.Zero(secret)
+	if *revealTo != "" {
+		out := make([]byte, hex.EncodedLen(len(secret))+1)
+		defer shares.Zero(out)
+		hex.Encode(out, secret)
+		out[len(out)-1] = '\n'
+		if err := writeNew(*revealTo, out, 0o600); err != nil {
+			errorf(s.err, "%v", err)
+			return exitUsage
+		}
+	}
+	fmt.Fprintf(s.out, "ok: %d shares combine to the secret recorded for set %s (%s)\n", c.Have(), rec.SetID, rec.Label)
+	if *revealTo != "" {
+		fmt.Fprintf(s.out, "the secret is in %s\n", *revealTo)
+	}
+	return exitOK
+}
+
+// lineReader reads one line of input, with echo off when it is a terminal.
+type lineReader struct {
+	fd  int // -1 unless input is a terminal
+	buf *bufio.Reader
+}
+
+func newLineReader(in io.Reader) *lineReader {
+	r := &lineReader{fd: -1, buf: bufio.NewReader(in)}
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		r.fd = int(f.Fd())
+	}
+	return r
+}
+
+// secretLine returns a line typed without echo; the caller zeroes it.
+func (r *lineReader) secretLine(w io.Writer) ([]byte, error) {
+	if r.fd >= 0 {
+		line, err := term.ReadPassword(r.fd)
+		fmt.Fprintln(w)
+		return line, err
+	}
+	return r.plainLine()
+}
+
+// plainLine returns a line as typed, echoed when input is a terminal. A
+// terminal hands over one line per read, so the buffer never holds what
+// secretLine reads next.
+func (r *lineReader) plainLine() ([]byte, error) {
+	line, err := r.buf.ReadBytes('\n')
+	if err == io.EOF && len(line) > 0 {
+		err = nil
+	}
+	return bytes.TrimRight(line, "\r\n"), err
+}
+
+// enterShares collects shares typed at the terminal until the set's
+// threshold is met. It returns -1 to go on to combining, or an exit code.
+func enterShares(c *shares.Collector, rec *shares.Record, s stdio) int {
+	in := newLineReader(s.in)
+	total := shares.WordsPerShare(rec)
+	fmt.Fprintf(s.err, "set %s (%s): %d of %d shares needed, %d words each\n", rec.SetID, rec.Label, rec.M, rec.N, total)
+	for c.Have() < c.Need() {
+		fmt.Fprintf(s.err, "share %d of %d: holder's name: ", c.Have()+1, c.Need())
+		name, err := in.plainLine()
+		if err != nil {
+			errorf(s.err, "input ended with %d of the %d shares needed", c.Have(), c.Need())
+			return exitFailed
+		}
+		holder := strings.TrimSpace(string(name))
+		sh, code := enterShare(in, total, s)
+		if code >= 0 {
+			return code
+		}
+		if err := c.Add(sh, holder); err != nil {
+			sh.Zero()
+			errorf(s.err, "%v", err)
+			hintf(s.err, "this share was not accepted; enter a share again")
+			continue
+		}
+		fmt.Fprintf(s.err, "share %d accepted\n", sh.Index())
+	}
+	return -1
+}
+
+// enterShare reads one share's words, checking each as it arrives; a share
+// that fails as a whole is started over.
+func enterShare(in *lineReader, total int, s stdio) (*shares.Share, int) {
+	for {
+		words := make([]string, 0, total)
+		for len(words) < total {
+			fmt.Fprintf(s.err, "word %d of %d (echo off; several words may go on one line): ", len(words)+1, total)
+			line, err := in.secretLine(s.err)
+			if err != nil {
+				shares.Zero(line)
+				errorf(s.err, "input ended in the middle of a share")
+				return nil, exitFailed
+			}
+			for _, w := range strings.Fields(string(line)) {
+				if len(words) == total {
+					errorf(s.err, "more than %d words: the words after word %d were ignored", total, total)
+					break
+				}
+				if err := shares.CheckWord(len(words), w); err != nil {
+					errorf(s.err, "%v", err)
+					hintf(s.err, "words 1 to %d are kept; type word %d again", len(words), len(words)+1)
+					break
+				}
+				words = append(words, w)
+			}
+			shares.Zero(line)
+		}
+		sh, err := shares.Decode(words)
+		if err == nil {
+			return sh, -1
+		}
+		errorf(s.err, "%v", err)
+		hintf(s.err, "enter this share again from word 1")
+	}
+}
