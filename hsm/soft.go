@@ -650,3 +650,16 @@ func (t *SoftToken) Keys() ([]KeyInfo, error) {
 	}
 	return out, nil
 }
+
+// Attributes reports the protection a soft token key has through this
+// package's API: never exported, only used. The key file itself is on
+// disk, sealed under the PIN-derived data key; that is why the soft token
+// is for rehearsals only.
+func (t *SoftToken) Attributes(k *Key) (KeyAttributes, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return KeyAttributes{}, ErrClosed
+	}
+	return KeyAttributes{Token: true, Private: true, Sensitive: true, AlwaysSensitive: true, NeverExtractable: true}, nil
+}
