@@ -167,6 +167,7 @@ type Comparison struct {
 type Sheet struct {
 	Holder Participant
 	Title  string
+	Label  string   // the share set's label, as ShareEntry.Label names it later
 	Body   string   // the sheet's text, words numbered in rows
 	Words  []string // the share's words, for UIs that lay them out themselves
 }

@@ -1,0 +1,238 @@
+package runner
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+
+	"github.com/ceremony-dev/ceremony/scripts"
+	"github.com/ceremony-dev/ceremony/steps"
+)
+
+// Config is a ceremony's configuration file (TOML): who is in the room, which
+// token, where the inputs are. It is copied into the bundle, so it never
+// holds a PIN, a share or any other secret; ParseConfig refuses one.
+//
+//	id = "ksk-2026-q4"
+//
+//	[token]
+//	uri = "pkcs11:token=ksk"                     # PKCS #11 URI (RFC 7512)
+//	module = "/usr/lib/softhsm/libsofthsm2.so"   # the PKCS #11 module
+//	# or, for rehearsals only: embedded = "rehearsal-token"
+//
+//	[inputs]
+//	ksr = "ksr-2026-q4.xml"                      # relative to this file
+//
+//	[[participant]]
+//	id = "alice"
+//	name = "Alice Abbott"
+//	roles = ["CA"]
+//	public_key = "ssh-ed25519 AAAA..."           # optional, for cosigning
+type Config struct {
+	ID           string              `toml:"id"`
+	Token        TokenConfig         `toml:"token"`
+	Inputs       map[string]string   `toml:"inputs,omitempty"`
+	Participants []ParticipantConfig `toml:"participant"`
+}
+
+// TokenConfig says which token a ceremony uses.
+type TokenConfig struct {
+	URI      string `toml:"uri,omitempty"`
+	Module   string `toml:"module,omitempty"`
+	Embedded string `toml:"embedded,omitempty"` // directory of the embedded software token
+}
+
+// ParticipantConfig is one person on the roster.
+type ParticipantConfig struct {
+	ID        string   `toml:"id"`
+	Name      string   `toml:"name"`
+	Roles     []string `toml:"roles"`
+	PublicKey string   `toml:"public_key,omitempty"`
+}
+
+// CredentialError reports a configuration key that looks like it holds a
+// secret. The message names the key, never its value.
+type CredentialError struct{ Key string }
+
+func (e *CredentialError) Error() string {
+	return fmt.Sprintf("configuration key %q looks like a credential: PINs, shares and secrets are never kept in the configuration", e.Key)
+}
+
+// credentialWords are the parts of a key name that mark it as a credential.
+var credentialWords = map[string]bool{
+	"pin": true, "pins": true, "puk": true, "secret": true, "secrets": true, "share": true, "shares": true,
+	"password": true, "passwd": true, "passphrase": true, "private": true, "privkey": true, "seed": true,
+	"credential": true, "credentials": true, "token_pin": true, "so_pin": true, "user_pin": true,
+}
+
+var validID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// ParseConfig reads a configuration file's bytes. Unknown keys are refused,
+// so a misspelt key never silently does nothing.
+func ParseConfig(b []byte) (*Config, error) {
+	var raw map[string]any
+	if err := toml.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	if err := refuseCredentials("", raw); err != nil {
+		return nil, err
+	}
+	var c Config
+	if err := toml.NewDecoder(bytes.NewReader(b)).DisallowUnknownFields().Decode(&c); err != nil {
+		var strict *toml.StrictMissingError
+		if errors.As(err, &strict) && len(strict.Errors) > 0 {
+			return nil, fmt.Errorf("configuration: unknown key %q", strings.Join(strict.Errors[0].Key(), "."))
+		}
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	if err := c.validate(); err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	return &c, nil
+}
+
+func refuseCredentials(prefix string, v any) error {
+	switch v := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			full := k
+			if prefix != "" {
+				full = prefix + "." + k
+			}
+			for _, part := range strings.FieldsFunc(strings.ToLower(k), func(r rune) bool { return r == '_' || r == '-' || r == '.' || r == ' ' }) {
+				if credentialWords[part] {
+					return &CredentialError{Key: full}
+				}
+			}
+			if err := refuseCredentials(full, v[k]); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if err := refuseCredentials(prefix, x); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Config) validate() error {
+	if !validID.MatchString(c.ID) {
+		return fmt.Errorf("id %q: use 1 to 64 letters, digits, '.', '_' or '-'", c.ID)
+	}
+	t := c.Token
+	switch {
+	case t.Embedded != "" && (t.URI != "" || t.Module != ""):
+		return errors.New("token: give either embedded or uri and module, not both")
+	case t.Embedded == "" && (t.URI == "") != (t.Module == ""):
+		return errors.New("token: a PKCS #11 token needs both uri and module")
+	case t.URI != "" && !strings.HasPrefix(t.URI, "pkcs11:"):
+		return fmt.Errorf("token: uri %q is not a PKCS #11 URI (pkcs11:...)", t.URI)
+	}
+	seen := map[string]bool{}
+	for i, p := range c.Participants {
+		switch {
+		case !validID.MatchString(p.ID):
+			return fmt.Errorf("participant %d: id %q: use letters, digits, '.', '_' or '-'", i+1, p.ID)
+		case seen[p.ID]:
+			return fmt.Errorf("participant %q is listed twice", p.ID)
+		case strings.TrimSpace(p.Name) == "":
+			return fmt.Errorf("participant %q has no name", p.ID)
+		case len(p.Roles) == 0:
+			return fmt.Errorf("participant %q has no role", p.ID)
+		}
+		seen[p.ID] = true
+	}
+	for name, path := range c.Inputs {
+		if path == "" {
+			return fmt.Errorf("input %q has no path", name)
+		}
+	}
+	return nil
+}
+
+// Roster is the configuration's participants as the runner and the UI see
+// them.
+func (c *Config) Roster() []Participant {
+	out := make([]Participant, len(c.Participants))
+	for i, p := range c.Participants {
+		out[i] = Participant{ID: p.ID, Name: p.Name, Roles: append([]string(nil), p.Roles...)}
+	}
+	return out
+}
+
+// ScriptRoster is the roster as scripts.Check holds a plan against it.
+func (c *Config) ScriptRoster() *scripts.Roster {
+	r := &scripts.Roster{}
+	for _, p := range c.Participants {
+		r.Participants = append(r.Participants, scripts.Participant{ID: p.ID, Name: p.Name, Roles: append([]string(nil), p.Roles...)})
+	}
+	return r
+}
+
+// InputPath is where input name is, relative paths taken from base (the
+// directory the configuration file was in); "" when not configured.
+func (c *Config) InputPath(name, base string) string {
+	p := c.Inputs[name]
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(base, p)
+}
+
+// Marshal encodes the configuration as TOML.
+func (c *Config) Marshal() ([]byte, error) { return toml.Marshal(c) }
+
+// rehearsalNames are the people a generated rehearsal roster is made of.
+var rehearsalNames = []string{
+	"Alice Abbott", "Bruno Bauer", "Chloe Chen", "Dmitri Dahl", "Erin Evans", "Farah Fox", "Gustav Gray",
+	"Hana Hill", "Ivan Ito", "Jade Jones", "Kofi Kim", "Lena Lund", "Mateo Mora", "Nia Nash", "Oskar Olsen",
+	"Priya Patel", "Quinn Quade", "Rosa Reyes", "Sami Saari", "Tomas Tran", "Uma Udo", "Viktor Vale",
+	"Wen Wu", "Ximena Xu", "Yusuf Yilmaz", "Zoe Zane",
+}
+
+// RehearsalConfig makes a configuration for an unattended rehearsal of plan:
+// one person per role slot, as many as each role needs (enough holders for
+// every split), so that every separation of duties holds, and the embedded
+// token in tokenDir.
+func RehearsalConfig(plan *scripts.Plan, id, tokenDir string) (*Config, error) {
+	need := map[string]int{}
+	for _, r := range plan.Roles {
+		need[r.ID] = max(r.Min, 1)
+	}
+	for _, a := range plan.Acts {
+		for _, st := range a.Steps {
+			for _, c := range st.Calls {
+				if s, ok := c.(steps.SplitSecret); ok {
+					need[s.Holders] = max(need[s.Holders], s.N)
+				}
+			}
+		}
+	}
+	c := &Config{ID: id, Token: TokenConfig{Embedded: tokenDir}}
+	for _, r := range plan.Roles {
+		for range need[r.ID] {
+			i := len(c.Participants)
+			if i >= len(rehearsalNames) {
+				return nil, fmt.Errorf("the rehearsal roster needs more than %d people", len(rehearsalNames))
+			}
+			name := rehearsalNames[i]
+			c.Participants = append(c.Participants, ParticipantConfig{
+				ID: strings.ToLower(strings.Fields(name)[0]), Name: name, Roles: []string{r.ID}})
+		}
+	}
+	return c, nil
+}

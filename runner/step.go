@@ -1,0 +1,239 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ceremony-dev/ceremony/scripts"
+)
+
+// stepBegin is the data of step.begin: who was at the keyboard and who
+// watched. Who stood up is a human answer, so it is recorded like any other.
+type stepBegin struct {
+	Actor     string   `json:"actor"`
+	Witnesses []string `json:"witnesses"`
+	Attempt   int      `json:"attempt"`
+}
+
+// stepEnd is the data of step.end.
+type stepEnd struct {
+	Status    string   `json:"status"` // done or skipped
+	Confirmed []string `json:"confirmed,omitempty"`
+}
+
+// exceptionData is the data of an exception event.
+type exceptionData struct {
+	Expected string `json:"expected"`
+	Happened string `json:"happened"`
+	Decision string `json:"decision"`
+	Approver string `json:"approver"`
+	// Raised says where it came from: the operator, a failure of the step,
+	// or the script itself (an exception it anticipates).
+	Raised string `json:"raised"`
+}
+
+// fatal marks errors after which the run cannot go on at all: the
+// transcript could not be written, or does not match the script.
+type fatal struct{ err error }
+
+func (f *fatal) Error() string { return f.err.Error() }
+func (f *fatal) Unwrap() error { return f.err }
+
+func (r *Runner) runStep(ctx context.Context, st *scripts.Step) error {
+	r.states[r.act][r.step] = StepCurrent
+	for attempt := 1; ; attempt++ {
+		err := r.attempt(ctx, st, attempt)
+		if err == nil {
+			r.states[r.act][r.step] = StepDone
+			r.progress()
+			return nil
+		}
+		if stopping(ctx, err) {
+			return err
+		}
+		decision, replayed, err := r.exception(ctx, st, err)
+		if err != nil {
+			return err
+		}
+		switch decision {
+		case string(scripts.FailRetry):
+			continue
+		case string(scripts.FailSkip):
+			if _, err := once(r, evStepEnd, st.Number, r.actorID(), func() (stepEnd, error) {
+				return stepEnd{Status: "skipped"}, nil
+			}); err != nil {
+				return err
+			}
+			r.states[r.act][r.step] = StepSkipped
+			r.progress()
+			return nil
+		default:
+			if replayed {
+				// The ceremony was aborted here and is being resumed: the
+				// cause has been dealt with, so the step runs again.
+				continue
+			}
+			r.states[r.act][r.step] = StepFailed
+			r.progress()
+			return ErrAborted
+		}
+	}
+}
+
+// stopping reports errors that end the run rather than the step.
+func stopping(ctx context.Context, err error) bool {
+	var quit *QuitError
+	var f *fatal
+	return ctx.Err() != nil || errors.As(err, &quit) || errors.As(err, &f)
+}
+
+func (r *Runner) attempt(ctx context.Context, st *scripts.Step, attempt int) error {
+	r.actor, r.witnesses = nil, nil
+	got, partial, err := r.recorded(st.Number, evStepBegin)
+	if err != nil {
+		return r.wrap(err)
+	}
+	var b stepBegin
+	if got != nil {
+		if err := json.Unmarshal(got[len(got)-1].Data, &b); err != nil {
+			return &fatal{err}
+		}
+		if err := r.setPeople(st, b); err != nil {
+			return &fatal{err}
+		}
+	} else {
+		if len(partial) > 0 {
+			return &fatal{r.diverged(&partial[0], evStepBegin)}
+		}
+		if err := r.choosePeople(ctx, st); err != nil {
+			return err
+		}
+		b = stepBegin{Actor: r.actor.ID, Witnesses: ids(r.witnesses), Attempt: attempt}
+		if _, err := r.append(evStepBegin, st.Number, r.actor.ID, b); err != nil {
+			return &fatal{err}
+		}
+	}
+	r.progress()
+	if st.HasRun {
+		if err := r.script.RunStep(ctx, st, r); err != nil {
+			return r.wrap(err)
+		}
+	}
+	_, err = once(r, evStepEnd, st.Number, r.actor.ID, func() (stepEnd, error) {
+		if err := r.env.UI.Confirm(ctx, Confirmation{Step: r.stepView(st), Actor: *r.actor,
+			Witnesses: r.witnesses, CheckInitials: checkInitials}); err != nil {
+			return stepEnd{}, err
+		}
+		return stepEnd{Status: "done", Confirmed: append([]string{r.actor.ID}, ids(r.witnesses)...)}, nil
+	})
+	return r.wrap(err)
+}
+
+// wrap marks the errors no exception can recover from.
+func (r *Runner) wrap(err error) error {
+	var rec *recordError
+	if errors.Is(err, errDiverged) || errors.As(err, &rec) {
+		return &fatal{err}
+	}
+	return err
+}
+
+// exception asks the room what to do about err, or replays what it decided.
+func (r *Runner) exception(ctx context.Context, st *scripts.Step, cause error) (decision string, replayed bool, err error) {
+	got, _, err := r.recorded(st.Number, evException)
+	if err != nil {
+		return "", false, &fatal{err}
+	}
+	if got != nil {
+		var d exceptionData
+		if err := json.Unmarshal(got[len(got)-1].Data, &d); err != nil {
+			return "", false, &fatal{err}
+		}
+		return d.Decision, true, nil
+	}
+	d, err := r.askException(ctx, st, cause)
+	if err != nil {
+		return "", false, err
+	}
+	if _, err := r.append(evException, st.Number, d.Approver, d); err != nil {
+		return "", false, &fatal{err}
+	}
+	return d.Decision, false, nil
+}
+
+func (r *Runner) askException(ctx context.Context, st *scripts.Step, cause error) (exceptionData, error) {
+	form := ExceptionForm{Step: r.stepView(st), Decisions: decisions(st), Approvers: r.approvers()}
+	raised := "operator"
+	if !errors.Is(cause, ErrException) {
+		raised = "failure"
+		form.Happened = cause.Error()
+	}
+	for {
+		rep, err := r.env.UI.Exception(ctx, form)
+		if errors.Is(err, ErrException) {
+			continue // the exception key on the exception form itself
+		}
+		if err != nil {
+			return exceptionData{}, err
+		}
+		if !contains(form.Decisions, rep.Decision) {
+			r.env.UI.Notice(Notice{Level: "error", Text: fmt.Sprintf("decision %q is not one of %s", rep.Decision, strings.Join(form.Decisions, ", "))})
+			continue
+		}
+		if _, ok := r.participant(rep.Approver.ID); !ok {
+			r.env.UI.Notice(Notice{Level: "error", Text: "the approver must be on the roster"})
+			continue
+		}
+		return exceptionData{Expected: rep.Expected, Happened: rep.Happened, Decision: rep.Decision,
+			Approver: rep.Approver.ID, Raised: raised}, nil
+	}
+}
+
+// decisions lists what the script allows after a failure; aborting is always
+// possible, since no script can force a room to go on.
+func decisions(st *scripts.Step) []string {
+	var d []string
+	for _, f := range st.OnFailure {
+		if !contains(d, string(f)) {
+			d = append(d, string(f))
+		}
+	}
+	if !contains(d, string(scripts.FailAbort)) {
+		d = append(d, string(scripts.FailAbort))
+	}
+	return d
+}
+
+// approvers lists who may approve an exception: the step's witnesses first,
+// then everyone else but the actor.
+func (r *Runner) approvers() []Participant {
+	out := append([]Participant(nil), r.witnesses...)
+	for _, p := range r.env.Roster {
+		if (r.actor == nil || p.ID != r.actor.ID) && !containsP(out, p.ID) {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 && r.actor != nil {
+		out = append(out, *r.actor)
+	}
+	return out
+}
+
+func (r *Runner) stepView(st *scripts.Step) StepView {
+	v := StepView{Number: st.Number, Text: st.Text, Role: st.By, RoleTitle: r.roleTitle(st.By), Witnesses: st.Witnesses}
+	var does []string
+	for _, c := range st.Calls {
+		does = append(does, c.Primitive())
+	}
+	v.Does = strings.Join(does, ", ")
+	return v
+}
+
+// recordError is a failure to write the transcript.
+type recordError struct{ err error }
+
+func (e *recordError) Error() string { return e.err.Error() }
+func (e *recordError) Unwrap() error { return e.err }
