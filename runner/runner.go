@@ -20,7 +20,6 @@ import (
 
 	"github.com/ceremony-dev/ceremony/pgpwords"
 	"github.com/ceremony-dev/ceremony/scripts"
-	"github.com/ceremony-dev/ceremony/shares"
 	"github.com/ceremony-dev/ceremony/steps"
 	"github.com/ceremony-dev/ceremony/transcript"
 )
@@ -48,7 +47,7 @@ type Env struct {
 	// and pinned hash.
 	Input func(name string) ([]byte, error)
 	// Sets are share sets split before this ceremony, by name.
-	Sets map[string]*shares.Record
+	Sets map[string]*steps.ShareRecord
 	// Now is the clock the clock primitive shows; time.Now when nil.
 	Now func() time.Time
 	// Machine returns host facts; steps.HostFacts when nil.
@@ -88,7 +87,7 @@ type Runner struct {
 
 // setState is what the runner knows of one share set.
 type setState struct {
-	rec     *shares.Record
+	rec     *steps.ShareRecord
 	holders []string // participant ids, by share index - 1, when split here
 	secret  []byte   // held until the next primitive that needs it
 }
@@ -226,7 +225,7 @@ func (r *Runner) closeToken() {
 
 func (r *Runner) zeroSecrets() {
 	for _, s := range r.sets {
-		shares.Zero(s.secret)
+		steps.Zero(s.secret)
 		s.secret = nil
 	}
 }

@@ -4,17 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
-	"github.com/ceremony-dev/ceremony/shares"
 	"github.com/ceremony-dev/ceremony/steps"
 )
 
 // splitData is the data of secret.split and split.done: the split's public
 // record and who holds which share (holders[i] holds share i+1).
 type splitData struct {
-	Set     string         `json:"set"`
-	Record  *shares.Record `json:"record"`
-	Holders []string       `json:"holders"`
+	Set     string             `json:"set"`
+	Record  *steps.ShareRecord `json:"record"`
+	Holders []string           `json:"holders"`
 }
 
 // shareData names one share in events: by set, index and fingerprint, never
@@ -55,46 +55,43 @@ func (r *Runner) splitSecret(ctx context.Context, q steps.SplitSecret) error {
 		return fmt.Errorf("split %s: %d holders of %s are needed, the roster has %d", q.Set, q.N, q.Holders, len(holders))
 	}
 	holders = holders[:q.N]
-	secret, rec, set, err := shares.Split(q.Label, q.M, q.N)
+	sp, err := steps.NewSplit(q)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		for _, s := range set {
-			s.Zero()
-		}
-		shares.Zero(secret)
-	}()
+	defer sp.Zero()
+	rec := sp.Record
 	d := splitData{Set: q.Set, Record: rec, Holders: ids(holders)}
 	if _, err := r.append("secret.split", n, r.actorID(), d); err != nil {
 		return err
 	}
 	now := r.env.Now().UTC()
 	for i, h := range holders {
-		sh := Sheet{Holder: h, Title: fmt.Sprintf("%s: share %d of %d", rec.Label, i+1, rec.N), Label: rec.Label,
-			Body: set[i].SheetText(h.Name, now), Words: set[i].Words()}
+		text, words, fp := sp.Sheet(i, h.Name, now)
+		sh := Sheet{Holder: h, Title: fmt.Sprintf("%s: share %d of %d", rec.Label, i+1, rec.N), Label: rec.Label, Body: text, Words: words}
 		if err := r.env.UI.Sheet(ctx, sh); err != nil {
 			return err
 		}
-		if _, err := r.append("sheet.shown", n, h.ID, shareData{Set: q.Set, Holder: h.ID, Index: i + 1, Fingerprint: set[i].Fingerprint()}); err != nil {
+		if _, err := r.append("sheet.shown", n, h.ID, shareData{Set: q.Set, Holder: h.ID, Index: i + 1, Fingerprint: fp}); err != nil {
 			return err
 		}
 	}
-	if err := r.verifyBack(ctx, q.Set, rec, holders, set); err != nil {
+	if err := r.verifyBack(ctx, q.Set, sp, holders); err != nil {
 		return err
 	}
 	if _, err := r.append("split.done", n, r.actorID(), d); err != nil {
 		return err
 	}
-	held := make([]byte, len(secret))
-	copy(held, secret)
+	held := make([]byte, len(sp.Secret))
+	copy(held, sp.Secret)
 	r.setSet(q.Set, &setState{rec: rec, holders: d.Holders, secret: held})
 	return nil
 }
 
 // verifyBack has m holders each type their own share back from the sheet.
-func (r *Runner) verifyBack(ctx context.Context, setName string, rec *shares.Record, holders []Participant, set []*shares.Share) error {
+func (r *Runner) verifyBack(ctx context.Context, setName string, sp *steps.Split, holders []Participant) error {
 	n := r.stepNumber()
+	rec := sp.Record
 	pending := append([]Participant(nil), holders...)
 	for k := 1; k <= rec.M; k++ {
 		h, err := r.pickFrom(ctx, fmt.Sprintf("Step %s: who types their share back (%d of %d)?", n, k, rec.M), pending)
@@ -102,23 +99,15 @@ func (r *Runner) verifyBack(ctx context.Context, setName string, rec *shares.Rec
 			return err
 		}
 		idx := indexOf(holders, h.ID)
-		want := set[idx].Fingerprint()
-		err = r.env.UI.Share(ctx, ShareEntry{Holder: h, Label: rec.Label, K: k, M: rec.M, Words: shares.WordsPerShare(rec),
-			CheckWord: shares.CheckWord, Complete: shares.Complete,
+		_, _, fp := sp.Sheet(idx, h.Name, time.Time{})
+		err = r.env.UI.Share(ctx, ShareEntry{Holder: h, Label: rec.Label, K: k, M: rec.M, Words: steps.WordsPerShare(rec),
+			CheckWord: steps.CheckShareWord, Complete: steps.CompleteShareWord,
 			Submit: func(words []string) error {
-				s, err := shares.Decode(words)
-				if err == nil {
-					defer s.Zero()
-					err = rec.Check(s)
-				}
-				if err == nil && s.Fingerprint() != want {
-					err = fmt.Errorf("this is share %d, not the share %s was given", s.Index(), h.Name)
-				}
-				if err != nil {
+				if err := sp.VerifyBack(idx, words); err != nil {
 					r.append("share.rejected", n, h.ID, shareData{Set: setName, Holder: h.ID, Reason: err.Error()})
 					return err
 				}
-				_, err = r.append("share.verified", n, h.ID, shareData{Set: setName, Holder: h.ID, Index: idx + 1, Fingerprint: want})
+				_, err := r.append("share.verified", n, h.ID, shareData{Set: setName, Holder: h.ID, Index: idx + 1, Fingerprint: fp})
 				return err
 			}})
 		if err != nil {
@@ -147,7 +136,7 @@ func (r *Runner) collect(ctx context.Context, setName string) ([]byte, error) {
 			}
 		}
 	}
-	c := shares.NewCollector(rec)
+	c := steps.NewCollection(rec)
 	defer c.Zero()
 	var entered []string
 	for c.Have() < c.Need() {
@@ -155,19 +144,15 @@ func (r *Runner) collect(ctx context.Context, setName string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = r.env.UI.Share(ctx, ShareEntry{Holder: h, Label: rec.Label, K: c.Have() + 1, M: c.Need(), Words: shares.WordsPerShare(rec),
-			CheckWord: shares.CheckWord, Complete: shares.Complete,
+		err = r.env.UI.Share(ctx, ShareEntry{Holder: h, Label: rec.Label, K: c.Have() + 1, M: c.Need(), Words: steps.WordsPerShare(rec),
+			CheckWord: steps.CheckShareWord, Complete: steps.CompleteShareWord,
 			Submit: func(words []string) error {
-				s, err := shares.Decode(words)
-				if err == nil {
-					idx, fp := s.Index(), s.Fingerprint()
-					if err = c.Add(s, h.ID); err == nil {
-						_, err = r.append("share.accepted", n, h.ID, shareData{Set: setName, Holder: h.ID, Index: idx, Fingerprint: fp})
-						return err
-					}
-					s.Zero()
+				idx, fp, err := c.Add(words, h.ID)
+				if err != nil {
+					r.append("share.rejected", n, h.ID, shareData{Set: setName, Holder: h.ID, Reason: err.Error()})
+					return err
 				}
-				r.append("share.rejected", n, h.ID, shareData{Set: setName, Holder: h.ID, Reason: err.Error()})
+				_, err = r.append("share.accepted", n, h.ID, shareData{Set: setName, Holder: h.ID, Index: idx, Fingerprint: fp})
 				return err
 			}})
 		if err != nil {
@@ -182,7 +167,7 @@ func (r *Runner) collect(ctx context.Context, setName string) ([]byte, error) {
 		return nil, err
 	}
 	if _, err := r.append("shares.combined", n, r.actorID(), map[string]any{"set": setName, "holders": entered, "commitment": "matches"}); err != nil {
-		shares.Zero(secret)
+		steps.Zero(secret)
 		return nil, err
 	}
 	return secret, nil
@@ -203,7 +188,7 @@ func (r *Runner) collectShares(ctx context.Context, q steps.CollectShares) error
 		return err
 	}
 	st := r.sets[q.Set]
-	shares.Zero(st.secret)
+	steps.Zero(st.secret)
 	st.secret = secret
 	return nil
 }
@@ -221,7 +206,7 @@ func (r *Runner) takeSecret(ctx context.Context, set string) ([]byte, error) {
 
 func (r *Runner) setSet(name string, s *setState) {
 	if old, ok := r.sets[name]; ok {
-		shares.Zero(old.secret)
+		steps.Zero(old.secret)
 	}
 	r.sets[name] = s
 }

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/ceremony-dev/ceremony/shares"
 	"github.com/ceremony-dev/ceremony/steps"
 	"github.com/ceremony-dev/ceremony/transcript"
 )
@@ -67,7 +66,7 @@ func (r *Runner) activate(ctx context.Context, q steps.Activate) error {
 	if err != nil {
 		return err
 	}
-	defer shares.Zero(secret)
+	defer steps.Zero(secret)
 	err = tok.Login(secret, false)
 	if steps.NeedsOverride(err) {
 		err = r.override(ctx, tok, secret, err)
@@ -136,12 +135,12 @@ func (r *Runner) initToken(ctx context.Context, q steps.InitToken) error {
 	if err != nil {
 		return err
 	}
-	defer shares.Zero(so)
+	defer steps.Zero(so)
 	user, err := r.takeSecret(ctx, q.UserSet)
 	if err != nil {
 		return err
 	}
-	defer shares.Zero(user)
+	defer steps.Zero(user)
 	if err := r.env.InitToken(q.Token, so, user); err != nil {
 		return fmt.Errorf("initialising the token: %w", err)
 	}
