@@ -623,17 +623,9 @@ func (t *SoftToken) signWith(f softKeyFile, digest []byte, opts crypto.SignerOpt
 	return priv.(crypto.Signer).Sign(rand.Reader, digest, opts)
 }
 
-// KeyInfo describes one key on a token without using it.
-type KeyInfo struct {
-	Label string
-	ID    []byte
-	Kind  string
-	Class string // "private", "public", or another PKCS #11 class
-}
-
 // Keys lists the keys on the token; no login needed, as their labels and
 // public halves are not secret.
-func (t *SoftToken) Keys() ([]KeyInfo, error) {
+func (t *SoftToken) Keys() ([]ObjectInfo, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
@@ -643,10 +635,10 @@ func (t *SoftToken) Keys() ([]KeyInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []KeyInfo
+	var out []ObjectInfo
 	for _, k := range all {
 		id, _ := hex.DecodeString(k.ID)
-		out = append(out, KeyInfo{Label: k.Label, ID: id, Kind: string(k.Kind), Class: "private"})
+		out = append(out, ObjectInfo{Label: k.Label, ID: id, KeyType: string(k.Kind), Class: "private"})
 	}
 	return out, nil
 }
