@@ -135,12 +135,12 @@ func (e *InconsistentError) Error() string {
 	for i, c := range e.Shares {
 		names[i] = c.String()
 	}
-	verb := "does"
+	verb, pronoun := "does", "it"
 	if len(names) > 1 {
-		verb = "do"
+		verb, pronoun = "do", "them"
 	}
-	return fmt.Sprintf("%s %s not agree with the other shares, which combine to the recorded secret: remove it and combine again",
-		strings.Join(names, ", "), verb)
+	return fmt.Sprintf("%s %s not agree with the other shares, which combine to the recorded secret: remove %s and combine again",
+		strings.Join(names, ", "), verb, pronoun)
 }
 
 // Combine returns the secret once the shares entered combine to the one the

@@ -85,7 +85,7 @@ func TestCombineMessages(t *testing.T) {
 		{&InconsistentError{Shares: []Culprit{{4, "dee"}}},
 			"share 4 (entered by dee) does not agree with the other shares, which combine to the recorded secret: remove it and combine again"},
 		{&InconsistentError{Shares: []Culprit{{2, ""}, {5, "eve"}}},
-			"share 2, share 5 (entered by eve) do not agree with the other shares, which combine to the recorded secret: remove it and combine again"},
+			"share 2, share 5 (entered by eve) do not agree with the other shares, which combine to the recorded secret: remove them and combine again"},
 		{&CommitmentError{Have: 3, Need: 3},
 			"the 3 shares do not combine to the secret recorded at the split: at least one is wrong; enter one more share to find which"},
 		{&CommitmentError{Have: 5, Need: 3},

@@ -11,8 +11,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/term"
@@ -380,6 +382,9 @@ func (r *lineReader) plainLine() ([]byte, error) {
 // threshold is met. It returns -1 to go on to combining, or an exit code.
 func enterShares(c *shares.Collector, rec *shares.Record, s stdio) int {
 	in := newLineReader(s.in)
+	if in.fd >= 0 {
+		defer restoreOnInterrupt(in.fd, s)()
+	}
 	total := shares.WordsPerShare(rec)
 	fmt.Fprintf(s.err, "set %s (%s): %d of %d shares needed, %d words each\n", rec.SetID, rec.Label, rec.M, rec.N, total)
 	for c.Have() < c.Need() {
@@ -403,6 +408,33 @@ func enterShares(c *shares.Collector, rec *shares.Record, s stdio) int {
 		fmt.Fprintf(s.err, "share %d accepted\n", sh.Index())
 	}
 	return -1
+}
+
+// restoreOnInterrupt puts the terminal back as it was if the process is
+// interrupted while echo is off, so that the room's terminal is not left
+// silent. The returned func stops watching.
+func restoreOnInterrupt(fd int, s stdio) (stop func()) {
+	state, err := term.GetState(fd)
+	if err != nil {
+		return func() {}
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+			term.Restore(fd, state)
+			fmt.Fprintln(s.err)
+			errorf(s.err, "interrupted: the shares entered were not kept")
+			os.Exit(exitAborted)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(sig)
+		close(done)
+	}
 }
 
 // enterShare reads one share's words, checking each as it arrives; a share
