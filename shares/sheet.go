@@ -59,15 +59,36 @@ func (s *Share) SheetText(holder string, date time.Time) string {
 	fmt.Fprintf(&b, "  Date:         %s\n\n", sh.Date)
 	fmt.Fprintf(&b, "Words (%d):\n\n", sh.Words)
 	for _, row := range sh.Rows {
+		var line strings.Builder
 		for _, w := range row {
-			fmt.Fprintf(&b, "  %2d %-12s", w.N, w.Word)
+			fmt.Fprintf(&line, "  %2d %-12s", w.N, w.Word)
 		}
-		b.WriteString("\n")
+		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
 	}
 	b.WriteString("\nWhat to do with this sheet:\n\n")
 	for i, st := range sh.Steps {
-		fmt.Fprintf(&b, "  %d. %s\n", i+1, st)
+		b.WriteString(wrap(fmt.Sprintf("  %d. ", i+1), "     ", st, 78))
 	}
+	return b.String()
+}
+
+// wrap fills text into lines of at most width columns, the first starting
+// with first and the others with indent, so that a printed sheet needs no
+// wide paper.
+func wrap(first, indent, text string, width int) string {
+	var b strings.Builder
+	line := first
+	for _, w := range strings.Fields(text) {
+		if len(line) > len(indent) && len(line)+1+len(w) > width {
+			b.WriteString(line + "\n")
+			line = indent
+		}
+		if line != first && line != indent {
+			line += " "
+		}
+		line += w
+	}
+	b.WriteString(line + "\n")
 	return b.String()
 }
 
