@@ -1,0 +1,213 @@
+package tui
+
+import (
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/ceremony-dev/ceremony/runner"
+)
+
+// prompt is one widget waiting for the room's answer.
+type prompt interface {
+	// title names the prompt in one line.
+	title() string
+	// key handles a key press; done reports that res is the answer.
+	key(k tea.KeyPressMsg) (res result, done bool)
+	// paste handles pasted text; widgets that must be typed ignore it.
+	paste(s string)
+	// view renders the prompt at the given width.
+	view(st *styles, width int) []string
+	// keys lists the keys that work now, for the footer.
+	keys() []string
+	// wide reports that the prompt needs the whole width more than the
+	// outline needs a column.
+	wide() bool
+}
+
+// clearer marks prompts that showed something secret: once answered, the
+// terminal is cleared outright rather than redrawn over.
+type clearer interface{ clears() }
+
+type tickMsg time.Time
+
+type model struct {
+	ui            *UI
+	st            styles
+	width, height int
+	now           time.Time
+
+	cer     runner.Ceremony
+	status  runner.Status
+	outline outline
+	notice  *runner.Notice
+
+	pending *request
+	// quitField is non-nil while the room is asked why it is leaving.
+	quitField *field
+	quitErr   string
+	// leaving and raised hold a confirmed quit or a pressed exception key
+	// while no prompt is pending; the next prompt answers with them.
+	leaving string
+	raised  bool
+
+	end              *runner.Summary
+	endSeen, closing bool
+
+	md mdCache
+}
+
+func newModel(u *UI) *model {
+	return &model{
+		ui: u, st: newStyles(u.opts.NoColor), now: u.opts.Clock(),
+		width: u.opts.Width, height: u.opts.Height,
+		status: runner.Status{Act: -1, Step: -1},
+	}
+}
+
+func (m *model) listen() tea.Cmd { return m.ui.listen }
+
+func (m *model) tick() tea.Cmd {
+	return tea.Every(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+func (m *model) Init() tea.Cmd { return tea.Batch(m.listen(), m.tick()) }
+
+func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+	case tickMsg:
+		m.now = m.ui.opts.Clock()
+		return m, m.tick()
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	case envelope:
+		cmd := m.fromRunner(msg.msg)
+		if msg.seen != nil {
+			close(msg.seen)
+		}
+		return m, tea.Batch(cmd, m.listen())
+	case tea.PasteMsg:
+		switch {
+		case m.quitField != nil:
+			m.quitField.insert(msg.Content)
+		case m.pending != nil:
+			m.pending.prompt.paste(msg.Content)
+		}
+	}
+	return m, nil
+}
+
+// fromRunner takes in what the runner reported or asked.
+func (m *model) fromRunner(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case beginMsg:
+		m.cer = runner.Ceremony(msg)
+		m.outline = newOutline(m.cer)
+	case progressMsg:
+		m.status = runner.Status(msg)
+		m.outline.states = m.status.States
+	case noticeMsg:
+		n := runner.Notice(msg)
+		m.notice = &n
+	case endMsg:
+		s := runner.Summary(msg)
+		m.end = &s
+	case *request:
+		switch {
+		case m.leaving != "":
+			msg.reply <- result{err: &runner.QuitError{Reason: m.leaving}}
+			m.leaving = ""
+		case m.raised:
+			msg.reply <- result{err: runner.ErrException}
+			m.raised = false
+		default:
+			m.pending = msg
+			// A new prompt starts clean: the last step's notice is history.
+			m.notice = nil
+		}
+	case cancelMsg:
+		if m.pending == msg.req {
+			m.pending = nil
+		}
+	case closeMsg:
+		m.closing = true
+		if m.end == nil || m.endSeen {
+			return tea.Quit
+		}
+	}
+	return nil
+}
+
+func (m *model) answer(r result) {
+	m.pending.reply <- r
+	m.pending = nil
+}
+
+func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
+	if m.quitField != nil {
+		return m.quitKey(k)
+	}
+	if m.end != nil && m.pending == nil {
+		switch k.String() {
+		case "enter", "ctrl+c":
+			m.endSeen = true
+			if m.closing {
+				return tea.Quit
+			}
+		}
+		return nil
+	}
+	switch k.String() {
+	case "ctrl+c":
+		m.quitField = &field{}
+		m.quitErr = ""
+		return nil
+	case "ctrl+e":
+		switch {
+		case m.pending == nil:
+			m.raised = true
+		case isExceptionForm(m.pending.prompt):
+			// Already recording one.
+		default:
+			m.answer(result{err: runner.ErrException})
+		}
+		return nil
+	}
+	if m.pending == nil {
+		return nil
+	}
+	p := m.pending.prompt
+	if r, done := p.key(k); done {
+		m.answer(r)
+		if _, ok := p.(clearer); ok {
+			return tea.ClearScreen
+		}
+	}
+	return nil
+}
+
+func (m *model) quitKey(k tea.KeyPressMsg) tea.Cmd {
+	switch k.String() {
+	case "esc":
+		m.quitField.clear()
+		m.quitField = nil
+	case "enter":
+		reason := strings.TrimSpace(m.quitField.String())
+		if reason == "" {
+			m.quitErr = "say why the ceremony stops: the reason goes into the transcript"
+			return nil
+		}
+		m.quitField = nil
+		if m.pending != nil {
+			m.answer(result{err: &runner.QuitError{Reason: reason}})
+		} else {
+			m.leaving = reason
+		}
+	default:
+		m.quitField.key(k)
+	}
+	return nil
+}

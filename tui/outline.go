@@ -1,0 +1,148 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ceremony-dev/ceremony/runner"
+)
+
+// outline is the list of acts and steps, flattened once so that a frame
+// renders only the lines that fit, however long the ceremony.
+type outline struct {
+	acts    []runner.ActView
+	entries []entry
+	states  [][]runner.StepState
+}
+
+// entry is one outline line: an act (step < 0) or a step.
+type entry struct{ act, step int }
+
+func newOutline(c runner.Ceremony) outline {
+	o := outline{acts: c.Acts}
+	for a, act := range c.Acts {
+		o.entries = append(o.entries, entry{a, -1})
+		for s := range act.Steps {
+			o.entries = append(o.entries, entry{a, s})
+		}
+	}
+	return o
+}
+
+func (o *outline) step(a, s int) (runner.StepView, bool) {
+	if a < 0 || a >= len(o.acts) || s < 0 || s >= len(o.acts[a].Steps) {
+		return runner.StepView{}, false
+	}
+	return o.acts[a].Steps[s], true
+}
+
+func (o *outline) state(a, s int) runner.StepState {
+	if a < len(o.states) && s < len(o.states[a]) {
+		return o.states[a][s]
+	}
+	return runner.StepPending
+}
+
+// progress counts finished steps (done or skipped) and all steps.
+func (o *outline) progress() (done, total int) {
+	for a, act := range o.acts {
+		for s := range act.Steps {
+			total++
+			if st := o.state(a, s); st == runner.StepDone || st == runner.StepSkipped {
+				done++
+			}
+		}
+	}
+	return done, total
+}
+
+func (o *outline) actState(a int) runner.StepState {
+	all := len(o.acts[a].Steps) > 0
+	for s := range o.acts[a].Steps {
+		switch o.state(a, s) {
+		case runner.StepCurrent:
+			return runner.StepCurrent
+		case runner.StepFailed:
+			return runner.StepFailed
+		case runner.StepDone, runner.StepSkipped:
+		default:
+			all = false
+		}
+	}
+	if all {
+		return runner.StepDone
+	}
+	return runner.StepPending
+}
+
+var marks = map[runner.StepState]string{
+	runner.StepPending: "·",
+	runner.StepCurrent: "▶",
+	runner.StepDone:    "✓",
+	runner.StepSkipped: "–",
+	runner.StepFailed:  "✗",
+}
+
+// view renders the outline in a column w wide and h high: a window of
+// entries around the current step, then the progress bar.
+func (o *outline) view(st *styles, w, h int) []string {
+	if h < 3 {
+		return nil
+	}
+	rows := h - 2
+	cur := 0
+	for i, e := range o.entries {
+		if e.step >= 0 && o.state(e.act, e.step) == runner.StepCurrent {
+			cur = i
+			break
+		}
+	}
+	start := max(min(cur-rows/3, len(o.entries)-rows), 0)
+	end := min(start+rows, len(o.entries))
+	lines := make([]string, 0, h)
+	for i := start; i < end; i++ {
+		e := o.entries[i]
+		if e.step < 0 {
+			mark := marks[o.actState(e.act)]
+			if mark == "·" {
+				mark = " "
+			}
+			lines = append(lines, fit(st.bold.Render(fmt.Sprintf("%s %d %s", mark, e.act+1, o.acts[e.act].Title)), w))
+			continue
+		}
+		v := o.acts[e.act].Steps[e.step]
+		state := o.state(e.act, e.step)
+		text := firstLine(v.Text)
+		line := fmt.Sprintf("  %s %s %s", marks[state], v.Number, text)
+		switch state {
+		case runner.StepCurrent:
+			line = st.current.Render(fit(line, w))
+		case runner.StepDone, runner.StepSkipped:
+			line = st.dim.Render(fit(line, w))
+		case runner.StepFailed:
+			line = st.bad.Render(fit(line, w))
+		}
+		lines = append(lines, line)
+	}
+	for len(lines) < rows {
+		lines = append(lines, "")
+	}
+	done, total := o.progress()
+	bar := w - 2
+	filled := 0
+	if total > 0 {
+		filled = bar * done / total
+	}
+	lines = append(lines, "",
+		st.good.Render(strings.Repeat("━", filled))+st.dim.Render(strings.Repeat("─", bar-filled)))
+	return lines
+}
+
+// firstLine is the start of a step's instruction without its Markdown marks.
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return strings.NewReplacer("**", "", "`", "", "# ", "").Replace(s)
+}

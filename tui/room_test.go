@@ -1,0 +1,561 @@
+package tui_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/tui"
+)
+
+// The room's clock is stopped for golden files: the header shows it to the
+// second.
+var stopped = func() time.Time { return time.Date(2026, 11, 23, 20, 3, 7, 0, time.UTC) }
+
+// probe asks the program for the screen as it stands after every message
+// sent before it: a snapshot in the program's own order of events.
+type probe chan string
+
+func snapshot(m tea.Model, msg tea.Msg) tea.Msg {
+	if p, ok := msg.(probe); ok {
+		p <- m.View().Content
+		return nil
+	}
+	return msg
+}
+
+// room is a ceremony screen driven the way people in the room drive it: the
+// runner's calls on one side, keys on the other.
+type room struct {
+	t  *testing.T
+	ui *tui.UI
+	tm *teatest.TestModel
+}
+
+func newRoom(t *testing.T, w, h int, opts tui.Options) *room {
+	t.Helper()
+	opts.Clock = stopped
+	ui := tui.New(opts)
+	tm := teatest.NewTestModel(t, ui.Model(),
+		teatest.WithInitialTermSize(w, h),
+		teatest.WithProgramOptions(tea.WithFilter(snapshot)))
+	t.Cleanup(func() {
+		if err := tm.Quit(); err != nil {
+			t.Error(err)
+		}
+		tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	})
+	return &room{t: t, ui: ui, tm: tm}
+}
+
+// newKSK is a room in the middle of a KSK ceremony, colour off so that the
+// golden files read as the screen does.
+func newKSK(t *testing.T, w, h int) *room {
+	r := newRoom(t, w, h, tui.Options{NoColor: true})
+	r.ui.Begin(ksk)
+	r.ui.Progress(at(1, 0))
+	return r
+}
+
+func (r *room) raw() string {
+	p := make(probe, 1)
+	r.tm.Send(p)
+	select {
+	case s := <-p:
+		return s
+	case <-time.After(5 * time.Second):
+		r.t.Fatal("the program did not answer a snapshot")
+		return ""
+	}
+}
+
+// screen is the screen as people see it, without styling and without the
+// trailing blanks of each line.
+func (r *room) screen() string {
+	lines := strings.Split(ansi.Strip(r.raw()), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+// waitFor waits until the screen shows s: a prompt arrives from the runner's
+// goroutine, not in the order of the keys the test types.
+func (r *room) waitFor(s string) {
+	r.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		scr := r.screen()
+		if strings.Contains(scr, s) {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("the screen never showed %q; it shows:\n%s", s, scr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (r *room) golden() {
+	r.t.Helper()
+	teatest.RequireEqualOutput(r.t, []byte(r.screen()))
+}
+
+func (r *room) keys(names ...string) {
+	for _, n := range names {
+		r.tm.Send(key(n))
+	}
+}
+
+func key(name string) tea.KeyPressMsg {
+	switch name {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "left":
+		return tea.KeyPressMsg{Code: tea.KeyLeft}
+	case "right":
+		return tea.KeyPressMsg{Code: tea.KeyRight}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	}
+	if c, ok := strings.CutPrefix(name, "ctrl+"); ok {
+		return tea.KeyPressMsg{Code: rune(c[0]), Mod: tea.ModCtrl}
+	}
+	panic("unknown key " + name)
+}
+
+// ask runs a prompt the way the runner does, in its own goroutine.
+func ask[T any](r *room, prompt func(context.Context) (T, error)) <-chan answer[T] {
+	ctx, cancel := context.WithCancel(context.Background())
+	r.t.Cleanup(cancel)
+	c := make(chan answer[T], 1)
+	go func() {
+		v, err := prompt(ctx)
+		c <- answer[T]{v, err}
+	}()
+	return c
+}
+
+type answer[T any] struct {
+	v   T
+	err error
+}
+
+func await[T any](t *testing.T, c <-chan answer[T]) (T, error) {
+	t.Helper()
+	select {
+	case a := <-c:
+		return a.v, a.err
+	case <-time.After(5 * time.Second):
+		t.Fatal("the prompt did not answer")
+		panic("unreachable")
+	}
+}
+
+func pending[T any](t *testing.T, c <-chan answer[T]) {
+	t.Helper()
+	select {
+	case a := <-c:
+		t.Fatalf("the prompt answered (%v, %v) while it should still wait", a.v, a.err)
+	default:
+	}
+}
+
+func noValue(f func(context.Context) error) func(context.Context) (struct{}, error) {
+	return func(ctx context.Context) (struct{}, error) { return struct{}{}, f(ctx) }
+}
+
+var (
+	alice = runner.Participant{ID: "alice", Name: "Alice Adams", Roles: []string{"CA"}}
+	ivan  = runner.Participant{ID: "ivan", Name: "Ivan Ibsen", Roles: []string{"IW"}}
+	carol = runner.Participant{ID: "carol", Name: "Carol Chen", Roles: []string{"CO"}}
+	zed   = runner.Participant{ID: "zed", Name: "Zed Zimmer", Roles: []string{"ZSKO"}}
+)
+
+var ksk = runner.Ceremony{
+	Name: "Root KSK signing", Version: "2026.4", Bundle: "/srv/ceremony/ksk-2026-q4",
+	Acts: []runner.ActView{
+		{Title: "Activate the HSM", Steps: []runner.StepView{
+			{Number: "1.1", Text: "Record the **tamper-evident bag** number of the HSM.", Role: "CA", RoleTitle: "Ceremony Administrator", Witnesses: []string{"IW"}, Does: "record: HSM bag"},
+			{Number: "1.2", Text: "Crypto officers enter their shares.", Role: "CO", RoleTitle: "Crypto Officer", Witnesses: []string{"IW"}, Does: "hsm.activate: pkcs11:token=ksk"},
+		}},
+		{Title: "Sign the KSR", Steps: []runner.StepView{
+			{Number: "2.1", Text: "Confirm the KSR hash with the ZSK operator by phone.\n\n- Read the words slowly.\n- Use `hex` only if the line is bad.", Role: "CA", RoleTitle: "Ceremony Administrator", Witnesses: []string{"ZSKO"}, Does: "verify_out_of_band: ksr"},
+			{Number: "2.2", Text: "Sign the KSR.", Role: "CA", RoleTitle: "Ceremony Administrator", Witnesses: []string{"IW"}, Does: "sign: ksr"},
+		}},
+	},
+}
+
+// at is the runner's status on step s of act a, with everything before done.
+func at(a, s int) runner.Status {
+	st := runner.Status{Events: 42, HeadWords: []string{"aardvark", "absurd", "accrue", "acme"}, Act: a, Step: s,
+		Actor: &alice, Witnesses: []runner.Participant{ivan}}
+	for i, act := range ksk.Acts {
+		row := make([]runner.StepState, len(act.Steps))
+		for j := range row {
+			switch {
+			case i < a || (i == a && j < s):
+				row[j] = runner.StepDone
+			case i == a && j == s:
+				row[j] = runner.StepCurrent
+			}
+		}
+		st.States = append(st.States, row)
+	}
+	return st
+}
+
+func TestScreens(t *testing.T) {
+	cases := []struct {
+		name  string
+		w, h  int
+		opts  tui.Options
+		drive func(r *room)
+	}{
+		{"waiting", 80, 24, tui.Options{NoColor: true}, func(r *room) {}},
+		{"working", 80, 24, tui.Options{NoColor: true}, func(r *room) {
+			r.ui.Begin(ksk)
+			r.ui.Progress(at(1, 0))
+		}},
+		{"working_120x40", 120, 40, tui.Options{NoColor: true}, func(r *room) {
+			r.ui.Begin(ksk)
+			r.ui.Progress(at(1, 0))
+		}},
+		{"rehearsal", 80, 24, tui.Options{NoColor: true}, func(r *room) {
+			c := ksk
+			c.Rehearsal = true
+			r.ui.Begin(c)
+			r.ui.Progress(at(0, 1))
+		}},
+		{"narrow_50x20", 50, 20, tui.Options{NoColor: true}, func(r *room) {
+			r.ui.Begin(ksk)
+			r.ui.Progress(at(1, 0))
+		}},
+		{"notices", 80, 24, tui.Options{NoColor: true}, func(r *room) {
+			r.ui.Begin(ksk)
+			r.ui.Progress(at(1, 1))
+			r.ui.Notice(runner.Notice{Level: "warn", Text: "the HSM clock is 3 seconds behind the room's clock"})
+		}},
+		{"end", 80, 24, tui.Options{NoColor: true}, func(r *room) {
+			r.ui.Begin(ksk)
+			r.ui.End(summary)
+			r.ui.Close()
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := newRoom(t, c.w, c.h, c.opts)
+			c.drive(r)
+			r.golden()
+		})
+	}
+}
+
+var summary = runner.Summary{
+	Complete: true, Events: 118,
+	Head: "3f8a1c0de5b2f4a9c7d60e1b2a3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e",
+	HeadWords: []string{"crowfoot", "megaton", "banjo", "allegiance", "tempest", "preclude", "wayside", "paperweight",
+		"spearhead", "Galveston", "aimless", "borderline", "brackish", "caretaker", "dwelling", "fortitude"},
+	Bundle: "/srv/ceremony/ksk-2026-q4",
+}
+
+func TestEndWaitsForTheRoom(t *testing.T) {
+	r := newKSK(t, 80, 24)
+	r.ui.End(summary)
+	r.ui.Close()
+	r.waitFor("Press enter to close")
+	r.keys("enter")
+	r.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+func TestCloseWithoutEndLeavesAtOnce(t *testing.T) {
+	r := newKSK(t, 80, 24)
+	r.ui.Close()
+	r.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+func TestChoose(t *testing.T) {
+	r := newKSK(t, 80, 24)
+	got := ask(r, func(ctx context.Context) (int, error) {
+		return r.ui.Choose(ctx, runner.Choice{Title: "Who is at the keyboard for CA?", Options: []string{"Alice Adams", "Bob Brown", "Dana Diaz"}})
+	})
+	r.waitFor("Who is at the keyboard")
+	r.keys("down", "down", "up")
+	r.golden()
+	r.keys("enter")
+	if i, err := await(t, got); i != 1 || err != nil {
+		t.Fatalf("Choose = %d, %v; want 1, nil", i, err)
+	}
+}
+
+func TestConfirm(t *testing.T) {
+	r := newKSK(t, 80, 24)
+	var checked []string
+	got := ask(r, noValue(func(ctx context.Context) error {
+		return r.ui.Confirm(ctx, runner.Confirmation{
+			Step: ksk.Acts[1].Steps[1], Actor: alice, Witnesses: []runner.Participant{ivan},
+			CheckInitials: func(p runner.Participant, initials string) error {
+				checked = append(checked, p.ID+":"+initials)
+				if initials != "II" {
+					return fmt.Errorf("%q are not %s's initials", initials, p.Name)
+				}
+				return nil
+			},
+		})
+	}))
+	r.waitFor("Confirm step 2.2")
+	t.Run("actor", func(t *testing.T) { r.t = t; r.golden() })
+	r.keys("enter")
+	r.tm.Type("AA")
+	r.keys("enter")
+	r.waitFor("are not")
+	t.Run("wrong_initials", func(t *testing.T) { r.t = t; r.golden() })
+	r.t = t
+	pending(t, got)
+	r.tm.Type("II")
+	r.keys("enter")
+	if _, err := await(t, got); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"ivan:AA", "ivan:II"}; !slices.Equal(checked, want) {
+		t.Errorf("initials checked: %v, want %v", checked, want)
+	}
+}
+
+func TestValue(t *testing.T) {
+	validate := func(b []byte) error {
+		if len(b) != 10 || !strings.HasPrefix(string(b), "HB") {
+			return errors.New("a bag number is two letters and eight digits, e.g. HB12345678")
+		}
+		return nil
+	}
+	t.Run("plain", func(t *testing.T) {
+		r := newKSK(t, 80, 24)
+		got := ask(r, func(ctx context.Context) ([]byte, error) {
+			return r.ui.Value(ctx, runner.ValueRequest{Label: "HSM bag", Help: "two letters, eight digits", Validate: validate})
+		})
+		r.waitFor("HSM bag")
+		r.tm.Type("HB1234")
+		r.keys("enter")
+		r.waitFor("a bag number is")
+		r.golden()
+		r.tm.Type("5678")
+		r.keys("enter")
+		if v, err := await(t, got); string(v) != "HB12345678" || err != nil {
+			t.Fatalf("Value = %q, %v", v, err)
+		}
+	})
+	t.Run("secret", func(t *testing.T) {
+		r := newKSK(t, 80, 24)
+		got := ask(r, func(ctx context.Context) ([]byte, error) {
+			return r.ui.Value(ctx, runner.ValueRequest{Label: "SO PIN", Secret: true})
+		})
+		r.waitFor("SO PIN")
+		r.tm.Type("hunter2")
+		if scr := r.screen(); strings.Contains(scr, "hunter2") || strings.Contains(scr, "*******") {
+			t.Fatalf("the secret is on the screen:\n%s", scr)
+		}
+		r.golden()
+		r.keys("enter")
+		if v, err := await(t, got); string(v) != "hunter2" || err != nil {
+			t.Fatalf("Value = %q, %v", v, err)
+		}
+	})
+}
+
+func TestSheet(t *testing.T) {
+	r := newKSK(t, 80, 24)
+	words := []string{"tactics", "Yucatan", "uproot", "retrieval", "snapline", "Wichita"}
+	got := ask(r, noValue(func(ctx context.Context) error {
+		return r.ui.Sheet(ctx, runner.Sheet{Holder: carol, Title: "Share 2 of 5 · set hsm-user",
+			Body: "  1 tactics      2 Yucatan      3 uproot\n  4 retrieval    5 snapline     6 Wichita\n", Words: words})
+	}))
+	r.waitFor("step up to the screen")
+	t.Run("privacy", func(t *testing.T) { r.t = t; r.golden() })
+	r.t = t
+	if scr := r.screen(); strings.Contains(scr, "tactics") {
+		t.Fatalf("the sheet shows before its holder asked:\n%s", scr)
+	}
+	r.keys("enter")
+	r.waitFor("Yucatan")
+	t.Run("shown", func(t *testing.T) { r.t = t; r.golden() })
+	r.t = t
+	r.keys("enter")
+	if _, err := await(t, got); err != nil {
+		t.Fatal(err)
+	}
+	scr := r.screen()
+	for _, w := range words {
+		if strings.Contains(scr, w) {
+			t.Fatalf("word %q still on the screen after the holder was done:\n%s", w, scr)
+		}
+	}
+}
+
+func TestExceptionForm(t *testing.T) {
+	r := newKSK(t, 80, 24)
+	got := ask(r, func(ctx context.Context) (runner.ExceptionReport, error) {
+		return r.ui.Exception(ctx, runner.ExceptionForm{
+			Step: ksk.Acts[1].Steps[0], Happened: "the ZSK operator's line dropped",
+			Decisions: []string{"retry", "skip", "abort"}, Approvers: []runner.Participant{alice, ivan},
+		})
+	})
+	r.waitFor("Exception at step 2.1")
+	r.keys("tab", "tab", "tab", "enter")
+	r.waitFor("say what was expected")
+	t.Run("incomplete", func(t *testing.T) { r.t = t; r.golden() })
+	r.t = t
+	r.tm.Type("the hash read back in one call")
+	r.keys("enter", "enter", "right", "right", "left", "enter", "right")
+	r.waitFor("‹Ivan Ibsen (IW)›")
+	t.Run("filled", func(t *testing.T) { r.t = t; r.golden() })
+	r.t = t
+	r.keys("enter")
+	rep, err := await(t, got)
+	want := runner.ExceptionReport{Expected: "the hash read back in one call", Happened: "the ZSK operator's line dropped", Decision: "skip", Approver: ivan}
+	if err != nil || rep.Expected != want.Expected || rep.Happened != want.Happened || rep.Decision != want.Decision || rep.Approver.ID != want.Approver.ID {
+		t.Fatalf("Exception = %+v, %v; want %+v", rep, err, want)
+	}
+}
+
+// TestExceptionKey presses ctrl+e on every prompt: each answers
+// runner.ErrException, so the runner can record the exception.
+func TestExceptionKey(t *testing.T) {
+	prompts := []struct {
+		name, title string
+		ask         func(*tui.UI, context.Context) error
+	}{
+		{"choose", "Who?", func(u *tui.UI, ctx context.Context) error {
+			_, err := u.Choose(ctx, runner.Choice{Title: "Who?", Options: []string{"a"}})
+			return err
+		}},
+		{"confirm", "Confirm step 1.1", func(u *tui.UI, ctx context.Context) error {
+			return u.Confirm(ctx, runner.Confirmation{Step: ksk.Acts[0].Steps[0], Actor: alice})
+		}},
+		{"value", "HSM bag", func(u *tui.UI, ctx context.Context) error {
+			_, err := u.Value(ctx, runner.ValueRequest{Label: "HSM bag"})
+			return err
+		}},
+		{"share", "Share entry", func(u *tui.UI, ctx context.Context) error { return u.Share(ctx, shareEntry(nil)) }},
+		{"compare", "Compare out of band", func(u *tui.UI, ctx context.Context) error { return u.Compare(ctx, comparison(nil)) }},
+		{"sheet", "Share sheet for", func(u *tui.UI, ctx context.Context) error {
+			return u.Sheet(ctx, runner.Sheet{Holder: carol, Title: "sheet", Body: "1 tactics"})
+		}},
+	}
+	for _, p := range prompts {
+		t.Run(p.name, func(t *testing.T) {
+			r := newKSK(t, 80, 24)
+			got := ask(r, noValue(func(ctx context.Context) error { return p.ask(r.ui, ctx) }))
+			r.waitFor(p.title)
+			r.keys("ctrl+e")
+			if _, err := await(t, got); !errors.Is(err, runner.ErrException) {
+				t.Fatalf("err = %v, want runner.ErrException", err)
+			}
+		})
+	}
+	t.Run("between_prompts", func(t *testing.T) {
+		r := newKSK(t, 80, 24)
+		r.keys("ctrl+e")
+		r.waitFor("Exception requested")
+		got := ask(r, func(ctx context.Context) (int, error) {
+			return r.ui.Choose(ctx, runner.Choice{Title: "Who?", Options: []string{"a"}})
+		})
+		if _, err := await(t, got); !errors.Is(err, runner.ErrException) {
+			t.Fatalf("err = %v, want runner.ErrException", err)
+		}
+	})
+}
+
+func TestQuit(t *testing.T) {
+	r := newKSK(t, 80, 24)
+	got := ask(r, func(ctx context.Context) ([]byte, error) {
+		return r.ui.Value(ctx, runner.ValueRequest{Label: "HSM bag"})
+	})
+	r.waitFor("HSM bag")
+	r.keys("ctrl+c", "enter")
+	r.waitFor("say why")
+	t.Run("no_reason", func(t *testing.T) { r.t = t; r.golden() })
+	r.t = t
+	r.keys("esc")
+	r.waitFor("HSM bag")
+	pending(t, got)
+	r.keys("ctrl+c")
+	r.tm.Type("fire alarm")
+	r.keys("enter")
+	_, err := await(t, got)
+	var q *runner.QuitError
+	if !errors.As(err, &q) || q.Reason != "fire alarm" {
+		t.Fatalf("err = %v, want a QuitError with the reason", err)
+	}
+}
+
+func TestPromptEndsWithContext(t *testing.T) {
+	r := newKSK(t, 80, 24)
+	ctx, cancel := context.WithCancel(context.Background())
+	got := ask(r, func(context.Context) (int, error) {
+		return r.ui.Choose(ctx, runner.Choice{Title: "Who is there?", Options: []string{"a"}})
+	})
+	r.waitFor("Who is there?")
+	cancel()
+	if _, err := await(t, got); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for strings.Contains(r.screen(), "Who is there?") {
+		if time.Now().After(deadline) {
+			t.Fatal("the cancelled prompt stays on the screen")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestNoColor(t *testing.T) {
+	for _, noColor := range []bool{false, true} {
+		t.Run(fmt.Sprint("NoColor=", noColor), func(t *testing.T) {
+			r := newRoom(t, 80, 24, tui.Options{NoColor: noColor})
+			r.ui.Begin(ksk)
+			raw := r.raw()
+			colour := strings.Contains(raw, "38;2;") || strings.Contains(raw, "48;2;")
+			if colour == noColor {
+				t.Errorf("colour sequences present: %v, with NoColor %v", colour, noColor)
+			}
+			// Without colour, LIVE must still stand out: reverse video.
+			if noColor && !strings.Contains(raw, "\x1b[1;7m ● LIVE CEREMONY ● ") {
+				t.Errorf("LIVE is not in reverse video without colour:\n%q", raw)
+			}
+		})
+	}
+}
+
+func TestResize(t *testing.T) {
+	r := newKSK(t, 120, 40)
+	r.waitFor("Activate the HSM")
+	r.tm.Send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	r.golden()
+	for _, l := range strings.Split(strings.TrimRight(r.screen(), "\n"), "\n") {
+		if w := ansi.StringWidth(l); w > 80 {
+			t.Fatalf("line wider than the screen (%d): %q", w, l)
+		}
+	}
+}

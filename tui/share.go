@@ -1,0 +1,159 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/ceremony-dev/ceremony/runner"
+)
+
+// shareEntry collects one crypto officer's share word by word. The words are
+// never drawn: the screen shows a tick per accepted position, and the letters
+// being typed show only as "typing".
+type shareEntry struct {
+	s     runner.ShareEntry
+	words []string
+	buf   []byte
+	// hint is a live remark on the letters typed so far; err the refusal of
+	// the last word or of the whole share.
+	hint, err string
+}
+
+func newShareEntry(s runner.ShareEntry) *shareEntry { return &shareEntry{s: s} }
+
+func (p *shareEntry) title() string {
+	return fmt.Sprintf("Share entry · %s · share %d of %d", p.s.Holder.Name, p.s.K, p.s.M)
+}
+func (p *shareEntry) wide() bool { return true }
+func (p *shareEntry) clears()    {}
+
+// paste is refused: a share is typed from its paper sheet, and a share in a
+// clipboard is a share stored somewhere it must not be.
+func (p *shareEntry) paste(string) {}
+
+func (p *shareEntry) keys() []string {
+	return []string{"space/tab/enter next word", "backspace correct", "ctrl+u clear word"}
+}
+
+func (p *shareEntry) key(k tea.KeyPressMsg) (result, bool) {
+	switch k.String() {
+	case "space", "tab", "enter":
+		return p.next()
+	case "backspace":
+		p.err = ""
+		if len(p.buf) > 0 {
+			p.buf[len(p.buf)-1] = 0
+			p.buf = p.buf[:len(p.buf)-1]
+		} else if len(p.words) > 0 {
+			// Back into the previous word: it is typed again from scratch.
+			p.words = p.words[:len(p.words)-1]
+		}
+		p.live()
+		return result{}, false
+	case "ctrl+u":
+		p.clearBuf()
+		p.hint, p.err = "", ""
+		return result{}, false
+	}
+	if len(k.Text) == 1 && k.Mod&^tea.ModShift == 0 {
+		c := k.Text[0]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c >= 'a' && c <= 'z' {
+			p.buf = append(p.buf, c)
+			p.err = ""
+			p.live()
+		}
+	}
+	return result{}, false
+}
+
+// live remarks on the letters typed so far, before the word is finished.
+func (p *shareEntry) live() {
+	p.hint = ""
+	if len(p.buf) > 0 && p.s.Complete != nil && len(p.s.Complete(len(p.words), string(p.buf))) == 0 {
+		p.hint = "no word for this position starts with these letters: backspace to correct"
+	}
+}
+
+func (p *shareEntry) clearBuf() {
+	zero(p.buf)
+	p.buf = p.buf[:0]
+}
+
+// next finishes the word being typed: completes a unique prefix, checks the
+// word, and submits the share after its last word.
+func (p *shareEntry) next() (result, bool) {
+	if len(p.buf) == 0 {
+		return result{}, false
+	}
+	i, typed := len(p.words), string(p.buf)
+	word := typed
+	if p.s.Complete != nil {
+		switch c := p.s.Complete(i, typed); {
+		case len(c) == 1:
+			word = c[0]
+		case len(c) > 1 && (p.s.CheckWord == nil || p.s.CheckWord(i, typed) != nil):
+			p.hint = fmt.Sprintf("more letters needed: %d words start like this", len(c))
+			return result{}, false
+		}
+	}
+	p.clearBuf()
+	p.hint = ""
+	if p.s.CheckWord != nil {
+		if err := p.s.CheckWord(i, word); err != nil {
+			p.err = err.Error()
+			return result{}, false
+		}
+	}
+	p.err = ""
+	p.words = append(p.words, word)
+	if len(p.words) < p.s.Words {
+		return result{}, false
+	}
+	err := p.s.Submit(p.words)
+	p.words = nil
+	if err != nil {
+		p.err = "share not accepted: " + err.Error() + ". Type the whole share again from word 1"
+		return result{}, false
+	}
+	return result{}, true
+}
+
+func (p *shareEntry) view(st *styles, w int) []string {
+	name := p.s.Holder.Name
+	lines := wrap(fmt.Sprintf("Set %q · %d more share(s) needed after this one. ", p.s.Label, p.s.M-p.s.K)+
+		st.dim.Render("Only "+name+" at the keyboard: each word is checked as it is typed and never shown."), w, "")
+	lines = append(lines, "")
+	cols := max(min((w-2)/7, 12), 1)
+	var row strings.Builder
+	for i := range p.s.Words {
+		cell := fmt.Sprintf("%3d ·  ", i+1)
+		switch {
+		case i < len(p.words):
+			cell = fmt.Sprintf("%3d ", i+1) + st.good.Render("✓") + "  "
+		case i == len(p.words):
+			cell = st.current.Render(fmt.Sprintf("%3d ▸", i+1)) + "  "
+		}
+		row.WriteString(cell)
+		if (i+1)%cols == 0 || i == p.s.Words-1 {
+			lines = append(lines, row.String())
+			row.Reset()
+		}
+	}
+	typing := st.dim.Render("waiting for letters")
+	if len(p.buf) > 0 {
+		typing = st.bold.Render("typing…")
+	}
+	lines = append(lines, "", fmt.Sprintf("Word %d of %d: ", min(len(p.words)+1, p.s.Words), p.s.Words)+typing)
+	if p.hint != "" {
+		lines = append(lines, wrap(st.warn.Render("! ")+p.hint, w, "  ")...)
+	}
+	if p.err != "" {
+		lines = append(lines, errLines(st, p.err, w)...)
+	}
+	return lines
+}

@@ -1,0 +1,242 @@
+package tui_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ceremony-dev/ceremony/runner"
+)
+
+// A stand-in word list with the two columns of the PGP list: the checks are
+// the runner's closures, so the test writes the refusals it wants to see.
+var columns = [2][]string{
+	{"snapline", "snapshot", "tactics", "talon", "tapeworm", "uproot", "upset", "upshot"},
+	{"retrieval", "tobacco", "tomorrow", "torpedo", "Wichita", "Yucatan"},
+}
+
+var share = []string{"tactics", "Yucatan", "uproot", "retrieval", "snapline", "Wichita"}
+
+func complete(i int, prefix string) []string {
+	var out []string
+	for _, w := range columns[i%2] {
+		if strings.HasPrefix(strings.ToLower(w), prefix) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func checkWord(i int, word string) error {
+	in := func(col int) bool {
+		return slices.ContainsFunc(columns[col], func(w string) bool { return strings.EqualFold(w, word) })
+	}
+	switch {
+	case in(i % 2):
+		return nil
+	case in(1 - i%2):
+		return fmt.Errorf("word %d is a word of the other column: it may be swapped with its neighbour", i+1)
+	}
+	return fmt.Errorf("word %d is not in the PGP word list; nearest: upset, upshot", i+1)
+}
+
+func shareEntry(submit func([]string) error) runner.ShareEntry {
+	if submit == nil {
+		submit = func([]string) error { return nil }
+	}
+	return runner.ShareEntry{Holder: carol, Label: "hsm-user", K: 2, M: 3, Words: len(share),
+		CheckWord: checkWord, Complete: complete, Submit: submit}
+}
+
+// TestShareEntry drives the share-entry widget through each state and each
+// refusal; no golden may show a word of the share.
+func TestShareEntry(t *testing.T) {
+	refuse := func(msg string) func([]string) error {
+		return func([]string) error { return errors.New(msg) }
+	}
+	cases := []struct {
+		name   string
+		submit func([]string) error
+		typed  string // words as typed, space-separated; a trailing space finishes the last
+		want   string // on the screen afterwards
+	}{
+		{"start", nil, "", "waiting for letters"},
+		{"typing", nil, "tac yuc up", "typing…"},
+		{"ambiguous_prefix", nil, "tac yuc up ", "more letters needed: 3 words"},
+		{"no_word_starts_so", nil, "tac yuc upx", "no word for this position"},
+		{"unknown_word", nil, "tac yuc uproat ", "not in the PGP word list"},
+		{"wrong_column", nil, "tac talon ", "other column"},
+		{"checksum_mismatch", refuse("the share's check words do not match: a word is wrong somewhere; compare every word with the sheet"),
+			"tac yuc upr ret snapl wic ", "check words do not match"},
+		{"foreign_set", refuse("the share belongs to set 7c1e, not to set 9a40: it is from another split"),
+			"tac yuc upr ret snapl wic ", "another split"},
+		{"duplicate", refuse("share 2 was already entered by Dana Diaz"),
+			"tac yuc upr ret snapl wic ", "already entered"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := newKSK(t, 80, 24)
+			r.ui.Progress(at(0, 1))
+			got := ask(r, noValue(func(ctx context.Context) error { return r.ui.Share(ctx, shareEntry(c.submit)) }))
+			r.waitFor("Share entry · Carol Chen · share 2 of 3")
+			typeWords(r, c.typed)
+			r.waitFor(c.want)
+			noShareOnScreen(t, r.screen())
+			r.golden()
+			pending(t, got)
+		})
+	}
+}
+
+func typeWords(r *room, typed string) {
+	for _, c := range typed {
+		if c == ' ' {
+			r.keys("space")
+		} else {
+			r.tm.Type(string(c))
+		}
+	}
+}
+
+func noShareOnScreen(t *testing.T, scr string) {
+	t.Helper()
+	for _, w := range share {
+		if strings.Contains(strings.ToLower(scr), strings.ToLower(w)) {
+			t.Fatalf("share word %q on the screen:\n%s", w, scr)
+		}
+	}
+}
+
+func TestShareAccepted(t *testing.T) {
+	r := newKSK(t, 80, 24)
+	var submitted [][]string
+	submit := func(words []string) error {
+		submitted = append(submitted, slices.Clone(words))
+		if len(submitted) == 1 {
+			return errors.New("the share's check words do not match")
+		}
+		return nil
+	}
+	got := ask(r, noValue(func(ctx context.Context) error { return r.ui.Share(ctx, shareEntry(submit)) }))
+	r.waitFor("Share entry")
+	// A typo first, corrected with backspace; then a word taken back whole.
+	typeWords(r, "tac yuc upr ret snapl wic ")
+	r.waitFor("check words do not match")
+	typeWords(r, "tacx")
+	r.keys("backspace")
+	typeWords(r, " yuc tal")
+	r.keys("backspace", "backspace", "backspace", "backspace")
+	typeWords(r, "yuc upr ret snapl wi")
+	r.keys("enter")
+	if _, err := await(t, got); err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{share, share}
+	if !slices.EqualFunc(submitted, want, slices.Equal) {
+		t.Fatalf("submitted %v, want %v", submitted, want)
+	}
+	noShareOnScreen(t, r.screen())
+	if strings.Contains(r.screen(), "Share entry") {
+		t.Fatalf("the share entry stays on the screen after it was accepted:\n%s", r.screen())
+	}
+}
+
+var (
+	kskHex   = "9c4f1a7be03d58c26e1f90ab7d35c4e8a1f60b2d93c7e45f08a6b1d2c3e4f5a6"
+	kskWords = []string{"ratchet", "disbelief", "bison", "hamburger", "reform", "conformist", "endow", "monument",
+		"drumbeat", "commando", "willow", "responsive", "indoors", "candidate", "sterling", "tobacco",
+		"payday", "stupendous", "allow", "bodyguard", "quadrant", "Waterloo", "tissue", "Wyoming",
+		"ammo", "Pegasus", "ringbolt", "Wichita", "crucial", "Jupiter", "slingshot", "recover"}
+)
+
+// checkReadBack is a runner-side comparison: hex digits or words, spaces
+// ignored, the index of the first difference.
+func checkReadBack(s string) (int, error) {
+	f := strings.Fields(strings.ToLower(s))
+	if hex := strings.Join(f, ""); strings.Trim(hex, "0123456789abcdef") == "" {
+		for i := range kskHex {
+			if i >= len(hex) || hex[i] != kskHex[i] {
+				return i, nil
+			}
+		}
+		return -1, nil
+	}
+	for i, w := range kskWords {
+		if i >= len(f) || f[i] != strings.ToLower(w) {
+			return i, nil
+		}
+	}
+	return -1, nil
+}
+
+func comparison(check func(string) (int, error)) runner.Comparison {
+	if check == nil {
+		check = checkReadBack
+	}
+	return runner.Comparison{Label: "KSR ksr-root-2026-q4-0.xml", Hex: kskHex, Words: kskWords, Remote: zed, Check: check}
+}
+
+func TestCompare(t *testing.T) {
+	cases := []struct {
+		name, readBack, want string
+		w, h                 int
+	}{
+		{"start", "", "Read back:", 80, 24},
+		{"hex_differs", "9c4f 1a7b e03d 58c2 6e1f 90ab 7d35 c4e9", "hex digit 32", 80, 24},
+		{"words_differ", "ratchet disbelief bison hamburger reform conformist endive", "word 7", 80, 24},
+		{"start_120x40", "", "Read back:", 120, 40},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := newKSK(t, c.w, c.h)
+			got := ask(r, noValue(func(ctx context.Context) error { return r.ui.Compare(ctx, comparison(nil)) }))
+			r.waitFor("Compare out of band")
+			if c.readBack != "" {
+				r.tm.Type(c.readBack)
+				r.keys("enter")
+			}
+			r.waitFor(c.want)
+			r.golden()
+			pending(t, got)
+		})
+	}
+}
+
+// TestCompareNeedsTheReadBack shows that neither an empty answer nor a
+// partial one passes: only what Check calls a match ends the prompt.
+func TestCompareNeedsTheReadBack(t *testing.T) {
+	r := newKSK(t, 80, 24)
+	got := ask(r, noValue(func(ctx context.Context) error { return r.ui.Compare(ctx, comparison(nil)) }))
+	r.waitFor("Compare out of band")
+	r.keys("enter")
+	r.waitFor("type what Zed Zimmer reads back")
+	r.tm.Type("yes")
+	r.keys("enter")
+	r.waitFor("word 1")
+	pending(t, got)
+	for range len("yes") {
+		r.keys("backspace")
+	}
+	r.tm.Type(strings.Join(kskWords, " "))
+	r.keys("enter")
+	if _, err := await(t, got); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCompareShowsCheckError(t *testing.T) {
+	r := newKSK(t, 80, 24)
+	got := ask(r, noValue(func(ctx context.Context) error {
+		return r.ui.Compare(ctx, comparison(func(string) (int, error) {
+			return -1, errors.New("the read-back is neither hex digits nor PGP words")
+		}))
+	}))
+	r.waitFor("Compare out of band")
+	r.tm.Type("ninety-nine")
+	r.keys("enter")
+	r.waitFor("neither hex digits nor PGP words")
+	pending(t, got)
+}
