@@ -165,7 +165,7 @@ func sharesSplit(args []string, s stdio) int {
 		return exitUsage
 	}
 	record = append(record, '\n')
-	if err := writeNew(paths[0], record, 0o644); err != nil {
+	if err := writeExclusive(paths[0], record, 0o644); err != nil {
 		errorf(s.err, "%v", err)
 		return exitUsage
 	}
@@ -176,7 +176,7 @@ func sharesSplit(args []string, s stdio) int {
 			sh.SheetHTML(holders[i], now),
 			sh.Line() + "\n",
 		} {
-			if err := writeNew(paths[1+3*i+j], []byte(content), 0o600); err != nil {
+			if err := writeExclusive(paths[1+3*i+j], []byte(content), 0o600); err != nil {
 				errorf(s.err, "%v", err)
 				return exitUsage
 			}
@@ -188,8 +188,8 @@ func sharesSplit(args []string, s stdio) int {
 	return exitOK
 }
 
-// writeNew creates path, which must not exist, writes data and syncs it.
-func writeNew(path string, data []byte, mode os.FileMode) error {
+// writeExclusive creates path, which must not exist, writes data and syncs it.
+func writeExclusive(path string, data []byte, mode os.FileMode) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return err
@@ -205,7 +205,7 @@ func writeNew(path string, data []byte, mode os.FileMode) error {
 	return f.Close()
 }
 
-func readRecord(path string) (*shares.Record, error) {
+func readShareRecord(path string) (*shares.Record, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -245,7 +245,7 @@ func sharesCheck(args []string, s stdio) int {
 		errorf(s.err, "shares check needs --record and one share file")
 		return exitUsage
 	}
-	rec, err := readRecord(*recPath)
+	rec, err := readShareRecord(*recPath)
 	if err != nil {
 		errorf(s.err, "%v", err)
 		return exitUsage
@@ -287,7 +287,7 @@ func sharesCombine(args []string, s stdio) int {
 		errorf(s.err, "shares combine needs --record")
 		return exitUsage
 	}
-	rec, err := readRecord(*recPath)
+	rec, err := readShareRecord(*recPath)
 	if err != nil {
 		errorf(s.err, "%v", err)
 		return exitUsage
@@ -331,7 +331,7 @@ func sharesCombine(args []string, s stdio) int {
 		defer shares.Zero(out)
 		hex.Encode(out, secret)
 		out[len(out)-1] = '\n'
-		if err := writeNew(*revealTo, out, 0o600); err != nil {
+		if err := writeExclusive(*revealTo, out, 0o600); err != nil {
 			errorf(s.err, "%v", err)
 			return exitUsage
 		}
@@ -343,14 +343,14 @@ func sharesCombine(args []string, s stdio) int {
 	return exitOK
 }
 
-// lineReader reads one line of input, with echo off when it is a terminal.
-type lineReader struct {
+// shareInput reads one line of input, with echo off when it is a terminal.
+type shareInput struct {
 	fd  int // -1 unless input is a terminal
 	buf *bufio.Reader
 }
 
-func newLineReader(in io.Reader) *lineReader {
-	r := &lineReader{fd: -1, buf: bufio.NewReader(in)}
+func newShareInput(in io.Reader) *shareInput {
+	r := &shareInput{fd: -1, buf: bufio.NewReader(in)}
 	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		r.fd = int(f.Fd())
 	}
@@ -358,7 +358,7 @@ func newLineReader(in io.Reader) *lineReader {
 }
 
 // secretLine returns a line typed without echo; the caller zeroes it.
-func (r *lineReader) secretLine(w io.Writer) ([]byte, error) {
+func (r *shareInput) secretLine(w io.Writer) ([]byte, error) {
 	if r.fd >= 0 {
 		line, err := term.ReadPassword(r.fd)
 		fmt.Fprintln(w)
@@ -370,7 +370,7 @@ func (r *lineReader) secretLine(w io.Writer) ([]byte, error) {
 // plainLine returns a line as typed, echoed when input is a terminal. A
 // terminal hands over one line per read, so the buffer never holds what
 // secretLine reads next.
-func (r *lineReader) plainLine() ([]byte, error) {
+func (r *shareInput) plainLine() ([]byte, error) {
 	line, err := r.buf.ReadBytes('\n')
 	if err == io.EOF && len(line) > 0 {
 		err = nil
@@ -381,9 +381,9 @@ func (r *lineReader) plainLine() ([]byte, error) {
 // enterShares collects shares typed at the terminal until the set's
 // threshold is met. It returns -1 to go on to combining, or an exit code.
 func enterShares(c *shares.Collector, rec *shares.Record, s stdio) int {
-	in := newLineReader(s.in)
+	in := newShareInput(s.in)
 	if in.fd >= 0 {
-		defer restoreOnInterrupt(in.fd, s)()
+		defer restoreTermOnInterrupt(in.fd, s)()
 	}
 	total := shares.WordsPerShare(rec)
 	fmt.Fprintf(s.err, "set %s (%s): %d of %d shares needed, %d words each\n", rec.SetID, rec.Label, rec.M, rec.N, total)
@@ -410,10 +410,10 @@ func enterShares(c *shares.Collector, rec *shares.Record, s stdio) int {
 	return -1
 }
 
-// restoreOnInterrupt puts the terminal back as it was if the process is
+// restoreTermOnInterrupt puts the terminal back as it was if the process is
 // interrupted while echo is off, so that the room's terminal is not left
 // silent. The returned func stops watching.
-func restoreOnInterrupt(fd int, s stdio) (stop func()) {
+func restoreTermOnInterrupt(fd int, s stdio) (stop func()) {
 	state, err := term.GetState(fd)
 	if err != nil {
 		return func() {}
@@ -439,7 +439,7 @@ func restoreOnInterrupt(fd int, s stdio) (stop func()) {
 
 // enterShare reads one share's words, checking each as it arrives; a share
 // that fails as a whole is started over.
-func enterShare(in *lineReader, total int, s stdio) (*shares.Share, int) {
+func enterShare(in *shareInput, total int, s stdio) (*shares.Share, int) {
 	for {
 		words := make([]string, 0, total)
 		for len(words) < total {

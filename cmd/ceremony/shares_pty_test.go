@@ -18,7 +18,7 @@ import (
 func TestCombineAtATerminalDoesNotEcho(t *testing.T) {
 	dir := t.TempDir()
 	record := dir + "/record.json"
-	if err := writeNew(record, []byte(`{"format": 1, "set_id": "9f0b60e9bd6e", "label": "example PIN", "m": 2, "n": 3,
+	if err := writeExclusive(record, []byte(`{"format": 1, "set_id": "9f0b60e9bd6e", "label": "example PIN", "m": 2, "n": 3,
   "secret_bytes": 16, "commitment": "f0f53cfa8f6931294744e37661809f808fb0586f1b1759cf555efc7cc4c499a4",
   "fingerprints": ["7c2b39b7bdf9ae55", "a3d9ab6e85b586ab", "88d7cf0ef51d4eee"]}`), 0o600); err != nil {
 		t.Fatal(err)
@@ -36,7 +36,7 @@ func TestCombineAtATerminalDoesNotEcho(t *testing.T) {
 		echoed <- b
 	}()
 	var stdout bytes.Buffer
-	stderr := &promptWatch{}
+	stderr := &sharePrompts{}
 	code := make(chan int)
 	go func() {
 		code <- run([]string{"shares", "combine", "--record", record}, stdio{tty, &stdout, stderr})
@@ -53,10 +53,10 @@ func TestCombineAtATerminalDoesNotEcho(t *testing.T) {
 	}
 	for i, l := range lines {
 		// As a person does: wait for the prompt and, before typing words,
-		// for the terminal to stop echoing.
+		// for the terminal to stop ttyEchoes.
 		words := l != "alice" && l != "carol"
-		waitFor(t, func() bool {
-			return stderr.prompts() > i && (!words || !echoing(t, tty))
+		waitForPrompt(t, func() bool {
+			return stderr.prompts() > i && (!words || !ttyEchoes(t, tty))
 		})
 		if _, err := ptmx.Write([]byte(l + "\n")); err != nil {
 			t.Fatal(err)
@@ -70,7 +70,7 @@ func TestCombineAtATerminalDoesNotEcho(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("combine did not finish; stderr:\n%s", stderr)
 	}
-	if !echoing(t, tty) {
+	if !ttyEchoes(t, tty) {
 		t.Error("echo was left off")
 	}
 	tty.Close()
@@ -88,14 +88,14 @@ func TestCombineAtATerminalDoesNotEcho(t *testing.T) {
 	}
 }
 
-// promptWatch collects stderr and counts prompts: writes that end in ": ".
-type promptWatch struct {
+// sharePrompts collects stderr and counts prompts: writes that end in ": ".
+type sharePrompts struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 	n  int
 }
 
-func (p *promptWatch) Write(b []byte) (int, error) {
+func (p *sharePrompts) Write(b []byte) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if bytes.HasSuffix(b, []byte(": ")) {
@@ -104,19 +104,19 @@ func (p *promptWatch) Write(b []byte) (int, error) {
 	return p.b.Write(b)
 }
 
-func (p *promptWatch) prompts() int {
+func (p *sharePrompts) prompts() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.n
 }
 
-func (p *promptWatch) String() string {
+func (p *sharePrompts) String() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.b.String()
 }
 
-func echoing(t *testing.T, tty *os.File) bool {
+func ttyEchoes(t *testing.T, tty *os.File) bool {
 	tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +124,7 @@ func echoing(t *testing.T, tty *os.File) bool {
 	return tio.Lflag&unix.ECHO != 0
 }
 
-func waitFor(t *testing.T, cond func() bool) {
+func waitForPrompt(t *testing.T, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
