@@ -1,0 +1,368 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ceremony-dev/ceremony/hsm"
+	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/scripts"
+	"github.com/ceremony-dev/ceremony/steps"
+	"github.com/ceremony-dev/ceremony/transcript"
+)
+
+func init() {
+	register(&command{
+		name:    "run",
+		summary: "run a ceremony for real, recording it in a new bundle",
+		run:     runRun,
+	})
+}
+
+const runHelp = `Runs the ceremony in SCRIPT for real: the room is walked through each step,
+and every event is recorded in the bundle DIR, which must not exist yet.
+The configuration names the roster, the PKCS #11 token and the inputs; it
+never holds a PIN, share or secret. Core dumps are switched off.
+
+If the run is interrupted, 'ceremony resume DIR' goes on where it stopped.`
+
+func runRun(args []string, s stdio) int {
+	fs, ui := ceremonyFlags(s, "run SCRIPT --config FILE --out DIR [--plain]", runHelp,
+		"ceremony run ceremonies/ksk.lua --config ksk-2026-q4.toml --out ksk-2026-q4")
+	config := fs.String("config", "", "the ceremony's configuration `file` (TOML)")
+	out := fs.String("out", "", "the bundle `directory` to create; it must not exist")
+	pos, code := parseArgs(fs, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) != 1 || *config == "" || *out == "" {
+		errorf(s.err, "run needs SCRIPT, --config and --out")
+		hintf(s.err, "ceremony run --help shows an example")
+		return exitUsage
+	}
+	c, code := prepare(pos[0], nil, *config, *out, false, s)
+	if c == nil {
+		return code
+	}
+	if c.cfg.Token.Embedded != "" {
+		errorf(s.err, "the embedded token is for rehearsals: a real ceremony needs a PKCS #11 token in [token]")
+		hintf(s.err, "use ceremony rehearse to practise with the embedded token")
+		return exitUsage
+	}
+	return c.start(*ui, s)
+}
+
+// uiFlags are the UI choices every ceremony command takes.
+type uiFlags struct {
+	plain, auto bool
+}
+
+// ceremonyFlags is the flag set of run, rehearse, resume and demo, with the
+// UI flags they share.
+func ceremonyFlags(s stdio, usage, about, example string) (*flag.FlagSet, *uiFlags) {
+	fs := newFlags(s, usage, about, example)
+	ui := &uiFlags{}
+	fs.BoolVar(&ui.plain, "plain", false, "use the plain line console (serial consoles, screen readers, pipes)")
+	if !strings.HasPrefix(usage, "run ") {
+		fs.BoolVar(&ui.auto, "auto", false, "rehearse unattended: the tool plays every participant")
+	}
+	return fs, ui
+}
+
+// ceremonyRun is everything a ceremony needs before its first step.
+type ceremonyRun struct {
+	script    *scripts.Script
+	src       []byte
+	cfg       *runner.Config
+	cfgDir    string // relative input paths start here
+	bundle    string
+	rehearsal bool
+	w         *transcript.Writer
+	recorded  []transcript.Event // for resume
+}
+
+// beginData are the fields of ceremony.begin this command adds: what resume
+// needs to find the inputs and modules again, and what an auditor wants to
+// know of the binary.
+type beginData struct {
+	ConfigDir string               `json:"config_dir"`
+	ScriptDir string               `json:"script_dir"`
+	Roster    []runner.Participant `json:"roster"`
+	Machine   map[string]string    `json:"machine"`
+}
+
+// prepare loads the script (from path, or src when given) and the
+// configuration (from configPath, or generated for a rehearsal when ""),
+// checks them against each other and creates the bundle.
+func prepare(path string, src []byte, configPath, out string, rehearsal bool, s stdio) (*ceremonyRun, int) {
+	ctx := context.Background()
+	c := &ceremonyRun{bundle: out, rehearsal: rehearsal, src: src}
+	opts := scripts.Options{Name: filepath.Base(path)}
+	if c.src == nil {
+		var err error
+		if c.src, err = os.ReadFile(path); err != nil {
+			errorf(s.err, "%v", err)
+			return nil, exitUsage
+		}
+		opts.ModuleDir = filepath.Dir(path)
+	}
+	script, err := scripts.LoadSource(ctx, c.src, opts)
+	if err != nil {
+		errorf(s.err, "%v", err)
+		return nil, exitFailed
+	}
+	c.script = script
+	var cfgBytes []byte
+	if configPath != "" {
+		if cfgBytes, err = os.ReadFile(configPath); err != nil {
+			errorf(s.err, "%v", err)
+			return nil, exitUsage
+		}
+		if c.cfg, err = runner.ParseConfig(cfgBytes); err != nil {
+			errorf(s.err, "%s: %v", configPath, err)
+			return nil, exitUsage
+		}
+		if c.cfgDir, err = filepath.Abs(filepath.Dir(configPath)); err != nil {
+			errorf(s.err, "%v", err)
+			return nil, exitUsage
+		}
+	} else {
+		abs, err := filepath.Abs(out)
+		if err != nil {
+			errorf(s.err, "%v", err)
+			return nil, exitUsage
+		}
+		id := "rehearsal-" + strings.ToLower(strings.ReplaceAll(filepath.Base(abs), "_", "-"))
+		if len(id) > 64 {
+			id = id[:64]
+		}
+		if c.cfg, err = runner.RehearsalConfig(script.Plan(), id, abs+".token"); err != nil {
+			errorf(s.err, "%v", err)
+			return nil, exitFailed
+		}
+		if cfgBytes, err = c.cfg.Marshal(); err != nil {
+			errorf(s.err, "%v", err)
+			return nil, exitFailed
+		}
+		c.cfgDir = filepath.Dir(abs)
+	}
+	if problems := scripts.Check(script.Plan(), c.cfg.ScriptRoster()); len(problems) > 0 {
+		for _, p := range problems {
+			errorf(s.err, "%s", p)
+		}
+		hintf(s.err, "fix the script or the roster; ceremony check lists the same problems")
+		return nil, exitFailed
+	}
+	scriptDir, _ := filepath.Abs(filepath.Dir(path))
+	plan := script.Plan()
+	h := transcript.Header{ID: c.cfg.ID, Name: plan.Name, Version: plan.Version, Script: c.src, Config: cfgBytes,
+		Rehearsal: rehearsal, Data: map[string]any{"runner": beginData{ConfigDir: c.cfgDir, ScriptDir: scriptDir,
+			Roster: c.cfg.Roster(), Machine: steps.HostFacts()}}}
+	if c.w, err = transcript.Create(out, h); err != nil {
+		errorf(s.err, "%v", err)
+		if errors.Is(err, os.ErrExist) {
+			hintf(s.err, "a bundle is never overwritten: choose a new --out, or ceremony resume %s", out)
+		}
+		return nil, exitUsage
+	}
+	return c, exitOK
+}
+
+// start runs the ceremony to its end and maps the outcome to an exit code.
+func (c *ceremonyRun) start(ui uiFlags, s stdio) int {
+	defer c.script.Close()
+	defer c.w.Close()
+	// A core dump of this process could hold a combined PIN or a share.
+	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{Cur: 0, Max: 0})
+	u, err := chooseUI(ui, c.rehearsal, s)
+	if err != nil {
+		errorf(s.err, "%v", err)
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = runner.New(c.script, c.w, c.recorded, c.env(u)).Run(ctx)
+	var quit *runner.QuitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, runner.ErrAborted):
+		errorf(s.err, "the ceremony was aborted; the bundle %s records why", c.bundle)
+		hintf(s.err, "once the cause is dealt with, ceremony resume %s runs the step again", c.bundle)
+		return exitAborted
+	case errors.As(err, &quit):
+		errorf(s.err, "the ceremony was left: %s", quit.Reason)
+		hintf(s.err, "ceremony resume %s goes on where it stopped", c.bundle)
+		return exitAborted
+	case ctx.Err() != nil:
+		errorf(s.err, "interrupted")
+		hintf(s.err, "ceremony resume %s goes on where it stopped", c.bundle)
+		return exitAborted
+	}
+	errorf(s.err, "%v", err)
+	hintf(s.err, "the transcript in %s is intact up to here; ceremony resume %s goes on once the cause is fixed", c.bundle, c.bundle)
+	return exitFailed
+}
+
+func (c *ceremonyRun) env(u runner.UI) runner.Env {
+	t := c.cfg.Token
+	env := runner.Env{UI: u, Roster: c.cfg.Roster(), Bundle: c.bundle, Rehearsal: c.rehearsal, Input: c.input}
+	label := c.cfg.ID
+	if len(label) > 32 {
+		label = label[:32]
+	}
+	if t.Embedded != "" {
+		dir := t.Embedded
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(c.cfgDir, dir)
+		}
+		env.OpenToken = func(string) (steps.Token, error) { return hsm.OpenSoft(dir) }
+		env.InitToken = func(_ string, so, user []byte) error {
+			tok, err := hsm.OpenSoft(dir)
+			if err != nil {
+				return err
+			}
+			defer tok.Close()
+			return tok.InitToken(so, user, label)
+		}
+		return env
+	}
+	uriOf := func(uri string) string {
+		if uri == "" {
+			return t.URI
+		}
+		return uri
+	}
+	env.OpenToken = func(uri string) (steps.Token, error) { return hsm.OpenURI(uriOf(uri), t.Module) }
+	env.InitToken = func(uri string, so, user []byte) error {
+		u, err := hsm.ParseURI(uriOf(uri))
+		if err != nil {
+			return err
+		}
+		if u.Token == "" {
+			return fmt.Errorf("token uri %s names no token label to initialise", uriOf(uri))
+		}
+		m, err := hsm.OpenModule(t.Module)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		return m.InitToken(so, user, u.Token)
+	}
+	return env
+}
+
+// input reads a declared input, holding it to the script's size limit and
+// pinned hash. A rehearsal without a configured path gets a stand-in, so
+// that a script can be rehearsed before its inputs exist.
+func (c *ceremonyRun) input(name string) ([]byte, error) {
+	var decl *scripts.Input
+	for i, in := range c.script.Plan().Inputs {
+		if in.Name == name {
+			decl = &c.script.Plan().Inputs[i]
+		}
+	}
+	if decl == nil {
+		return nil, fmt.Errorf("input %q is not declared by the script", name)
+	}
+	path := c.cfg.InputPath(name, c.cfgDir)
+	if path == "" {
+		if c.rehearsal {
+			return []byte("rehearsal stand-in for input " + name + "\n"), nil
+		}
+		return nil, fmt.Errorf("input %q has no path in the configuration's [inputs]", name)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	limit := decl.MaxBytes
+	if limit <= 0 {
+		limit = scripts.DefaultMaxInput
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("input %s (%s) is larger than the script allows (%d bytes)", name, path, limit)
+	}
+	if decl.SHA256 != "" {
+		sum := sha256.Sum256(b)
+		if got := hex.EncodeToString(sum[:]); got != decl.SHA256 {
+			return nil, fmt.Errorf("input %s (%s) has SHA-256 %s, the script pins %s", name, path, got, decl.SHA256)
+		}
+	}
+	return b, nil
+}
+
+// resumeRun reopens a bundle for resume.
+func resumeRun(dir string, s stdio) (*ceremonyRun, int) {
+	w, events, err := transcript.Resume(dir)
+	if err != nil {
+		errorf(s.err, "%s: %v", dir, err)
+		if errors.Is(err, transcript.ErrEnded) {
+			hintf(s.err, "the ceremony is complete: ceremony verify %s checks it", dir)
+			return nil, exitFailed
+		}
+		return nil, exitFailed
+	}
+	fail := func(err error) (*ceremonyRun, int) {
+		w.Close()
+		errorf(s.err, "%s: %v", dir, err)
+		return nil, exitFailed
+	}
+	c := &ceremonyRun{bundle: dir, w: w, recorded: events, rehearsal: events[0].Rehearsal}
+	var begin struct {
+		Runner beginData `json:"runner"`
+	}
+	if err := json.Unmarshal(events[0].Data, &begin); err != nil {
+		return fail(fmt.Errorf("ceremony.begin: %w", err))
+	}
+	c.cfgDir = begin.Runner.ConfigDir
+	if c.src, err = os.ReadFile(filepath.Join(dir, transcript.ScriptFile)); err != nil {
+		return fail(err)
+	}
+	cfgBytes, err := os.ReadFile(filepath.Join(dir, transcript.ConfigFile))
+	if err != nil {
+		return fail(err)
+	}
+	if c.cfg, err = runner.ParseConfig(cfgBytes); err != nil {
+		return fail(err)
+	}
+	opts := scripts.Options{Name: transcript.ScriptFile, ModuleDir: begin.Runner.ScriptDir}
+	if c.script, err = scripts.LoadSource(context.Background(), c.src, opts); err != nil {
+		return fail(err)
+	}
+	return c, exitOK
+}
+
+// parseArgs parses flags wherever they stand among the arguments, as in
+// `ceremony rehearse demo.lua --auto --out DIR`, and returns the others.
+// The code is -1 to go on, or the exit code.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, int) {
+	var pos []string
+	for {
+		if code := parseFlags(fs, args); code >= 0 {
+			return nil, code
+		}
+		if args = fs.Args(); len(args) == 0 {
+			return pos, -1
+		}
+		pos, args = append(pos, args[0]), args[1:]
+	}
+}

@@ -1,0 +1,333 @@
+// Package console is the plain line-by-line UI of a ceremony (`--plain`): for
+// serial consoles, screen readers and pipes. It prints what the room must
+// see and reads one answer per line. Shares and other secrets are read with
+// echo off when the input is a terminal.
+//
+// At any prompt, "!" records an exception and "!quit" leaves the ceremony
+// (it asks why, and the reason is recorded).
+package console
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/ceremony-dev/ceremony/runner"
+)
+
+// Console implements runner.UI on a reader and a writer.
+type Console struct {
+	in   *bufio.Reader
+	fd   int
+	tty  bool
+	out  io.Writer
+	last string // the step last announced
+}
+
+// New returns a console reading answers from in and writing to out. When in
+// is a terminal, secrets are read with echo off and share sheets are
+// cleared from the screen.
+func New(in io.Reader, out io.Writer) *Console {
+	c := &Console{in: bufio.NewReader(in), out: out, fd: -1}
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		c.fd, c.tty = int(f.Fd()), true
+	}
+	return c
+}
+
+var _ runner.UI = (*Console)(nil)
+
+func (c *Console) printf(format string, a ...any) { fmt.Fprintf(c.out, format, a...) }
+
+// read reads one answer. "!" and "!quit" work at every prompt.
+func (c *Console) read(ctx context.Context, prompt string, secret bool) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	c.printf("%s", prompt)
+	var line string
+	var err error
+	if secret && c.tty {
+		var b []byte
+		b, err = term.ReadPassword(c.fd)
+		c.printf("\n")
+		line = string(b)
+		clear(b)
+	} else {
+		line, err = c.in.ReadString('\n')
+		if err == io.EOF && line != "" {
+			err = nil
+		}
+	}
+	if err == io.EOF {
+		return "", &runner.QuitError{Reason: "the console's input ended"}
+	}
+	if err != nil {
+		return "", err
+	}
+	line = strings.TrimSpace(line)
+	switch line {
+	case "!":
+		return "", runner.ErrException
+	case "!quit":
+		why, err := c.read(ctx, "Why is the ceremony being left? ", false)
+		if err != nil {
+			return "", err
+		}
+		return "", &runner.QuitError{Reason: why}
+	}
+	return line, nil
+}
+
+func (c *Console) Begin(r runner.Ceremony) {
+	mode := "LIVE"
+	if r.Rehearsal {
+		mode = "REHEARSAL"
+	}
+	c.printf("== %s %s == %s ==\n", r.Name, r.Version, mode)
+	for i, a := range r.Acts {
+		c.printf("Act %d: %s\n", i+1, a.Title)
+		for _, s := range a.Steps {
+			c.printf("  %s  [%s] %s\n", s.Number, s.Role, firstLine(s.Text))
+		}
+	}
+	c.printf("Bundle: %s\nAt any prompt: ! records an exception, !quit leaves the ceremony.\n\n", r.Bundle)
+}
+
+func (c *Console) Progress(s runner.Status) {
+	if s.Actor == nil || s.Act < 0 || s.Step < 0 {
+		return
+	}
+	key := fmt.Sprintf("%d.%d/%s", s.Act, s.Step, s.Actor.ID)
+	if key == c.last {
+		return
+	}
+	c.last = key
+	c.printf("-- %s acts", s.Actor.Name)
+	for _, w := range s.Witnesses {
+		c.printf(", %s witnesses", w.Name)
+	}
+	c.printf(" -- %d events, head %s --\n", s.Events, strings.Join(s.HeadWords, " "))
+}
+
+func (c *Console) Choose(ctx context.Context, ch runner.Choice) (int, error) {
+	c.printf("%s\n", ch.Title)
+	for i, o := range ch.Options {
+		c.printf("  %d) %s\n", i+1, o)
+	}
+	for {
+		line, err := c.read(ctx, "Number: ", false)
+		if err != nil {
+			return 0, err
+		}
+		if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(ch.Options) {
+			return n - 1, nil
+		}
+		c.printf("Type a number from 1 to %d.\n", len(ch.Options))
+	}
+}
+
+func (c *Console) Confirm(ctx context.Context, cf runner.Confirmation) error {
+	c.printf("\nStep %s (%s): %s\n", cf.Step.Number, cf.Step.RoleTitle, cf.Step.Text)
+	if err := c.initials(ctx, cf, cf.Actor, "to confirm this was done"); err != nil {
+		return err
+	}
+	for _, w := range cf.Witnesses {
+		if err := c.initials(ctx, cf, w, "to confirm you witnessed it"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Console) initials(ctx context.Context, cf runner.Confirmation, p runner.Participant, why string) error {
+	for {
+		line, err := c.read(ctx, fmt.Sprintf("%s, type your initials %s: ", p.Name, why), false)
+		if err != nil {
+			return err
+		}
+		if err := cf.CheckInitials(p, line); err != nil {
+			c.printf("%v\n", err)
+			continue
+		}
+		return nil
+	}
+}
+
+func (c *Console) Value(ctx context.Context, v runner.ValueRequest) ([]byte, error) {
+	for {
+		prompt := v.Label
+		if v.Help != "" {
+			prompt += " (" + v.Help + ")"
+		}
+		line, err := c.read(ctx, prompt+": ", v.Secret)
+		if err != nil {
+			return nil, err
+		}
+		b := []byte(line)
+		if v.Validate != nil {
+			if err := v.Validate(b); err != nil {
+				clear(b)
+				c.printf("%v\n", err)
+				continue
+			}
+		}
+		return b, nil
+	}
+}
+
+func (c *Console) Share(ctx context.Context, s runner.ShareEntry) error {
+	echo := "echo is off"
+	if !c.tty {
+		echo = "the input is not a terminal, so it is not hidden"
+	}
+	c.printf("\n%s: enter your share of %s (%d of %d): %d words, on one line or several (%s).\n",
+		s.Holder.Name, s.Label, s.K, s.M, s.Words, echo)
+	for {
+		words, err := c.shareWords(ctx, s)
+		if err != nil {
+			return err
+		}
+		if err := s.Submit(words); err != nil {
+			c.printf("Share refused: %v. Enter the whole share again.\n", err)
+			continue
+		}
+		c.printf("Share accepted.\n")
+		return nil
+	}
+}
+
+// shareWords reads words until the share is complete, checking each as it
+// comes; a bad word is reported by position and the entry goes on from it.
+func (c *Console) shareWords(ctx context.Context, s runner.ShareEntry) ([]string, error) {
+	words := make([]string, 0, s.Words)
+	for len(words) < s.Words {
+		line, err := c.read(ctx, fmt.Sprintf("words %d-: ", len(words)+1), true)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range strings.Fields(line) {
+			if len(words) == s.Words {
+				break
+			}
+			if err := s.CheckWord(len(words), w); err != nil {
+				c.printf("Word %d: %v. Go on from word %d.\n", len(words)+1, err, len(words)+1)
+				break
+			}
+			words = append(words, w)
+		}
+	}
+	return words, nil
+}
+
+func (c *Console) Compare(ctx context.Context, cm runner.Comparison) error {
+	c.printf("\nOut-of-band check of %s with %s.\nSHA-256:\n", cm.Label, cm.Remote.Name)
+	for i := 0; i < len(cm.Hex); i += 16 {
+		c.printf("  %s\n", group(cm.Hex[i:min(i+16, len(cm.Hex))], 4))
+	}
+	c.printf("PGP words:\n")
+	for i := 0; i < len(cm.Words); i += 8 {
+		c.printf("  %s\n", strings.Join(cm.Words[i:min(i+8, len(cm.Words))], " "))
+	}
+	for {
+		line, err := c.read(ctx, fmt.Sprintf("Type what %s reads back from their copy (hex or words): ", cm.Remote.Name), false)
+		if err != nil {
+			return err
+		}
+		at, err := cm.Check(line)
+		if err == nil {
+			c.printf("The read-back matches.\n")
+			return nil
+		}
+		if ctx.Err() != nil {
+			c.printf("MISMATCH at %d: %v. The step is halted.\n", at+1, err)
+			return ctx.Err()
+		}
+		c.printf("%v. Read it back again.\n", err)
+	}
+}
+
+func (c *Console) Sheet(ctx context.Context, s runner.Sheet) error {
+	c.printf("\nShare sheet for %s. Everyone but %s looks away now.\n", s.Holder.Name, s.Holder.Name)
+	if _, err := c.read(ctx, "Press Enter when only "+s.Holder.Name+" can see the screen. ", false); err != nil {
+		return err
+	}
+	c.printf("%s\n", s.Body)
+	_, err := c.read(ctx, "Press Enter once the sheet is copied and checked; the screen is then cleared. ", false)
+	c.clearScreen()
+	return err
+}
+
+func (c *Console) clearScreen() {
+	if c.tty {
+		c.printf("\x1b[2J\x1b[3J\x1b[H")
+		return
+	}
+	c.printf("\f\n---- sheet removed ----\n")
+}
+
+func (c *Console) Exception(ctx context.Context, f runner.ExceptionForm) (runner.ExceptionReport, error) {
+	c.printf("\nException at step %s.\n", f.Step.Number)
+	var rep runner.ExceptionReport
+	var err error
+	if rep.Expected, err = c.read(ctx, "What was expected: ", false); err != nil {
+		return rep, err
+	}
+	prompt := "What happened: "
+	if f.Happened != "" {
+		prompt = "What happened [" + f.Happened + "] (Enter keeps it): "
+	}
+	if rep.Happened, err = c.read(ctx, prompt, false); err != nil {
+		return rep, err
+	}
+	if rep.Happened == "" {
+		rep.Happened = f.Happened
+	}
+	i, err := c.Choose(ctx, runner.Choice{Title: "Decision:", Options: f.Decisions})
+	if err != nil {
+		return rep, err
+	}
+	rep.Decision = f.Decisions[i]
+	names := make([]string, len(f.Approvers))
+	for i, p := range f.Approvers {
+		names[i] = p.Name + " (" + p.ID + ")"
+	}
+	if i, err = c.Choose(ctx, runner.Choice{Title: "Approved by:", Options: names}); err != nil {
+		return rep, err
+	}
+	rep.Approver = f.Approvers[i]
+	return rep, nil
+}
+
+func (c *Console) Notice(n runner.Notice) { c.printf("[%s] %s\n", n.Level, n.Text) }
+
+func (c *Console) End(s runner.Summary) {
+	state := "COMPLETE"
+	if !s.Complete {
+		state = "NOT COMPLETE: resume it with ceremony resume " + s.Bundle
+	}
+	c.printf("\n== The ceremony is %s ==\n%d events in %s\nFinal head, for the paper script:\n", state, s.Events, s.Bundle)
+	for i := 0; i < len(s.HeadWords); i += 8 {
+		c.printf("  %s\n", strings.Join(s.HeadWords[i:min(i+8, len(s.HeadWords))], " "))
+	}
+}
+
+func group(s string, n int) string {
+	var parts []string
+	for i := 0; i < len(s); i += n {
+		parts = append(parts, s[i:min(i+n, len(s))])
+	}
+	return strings.Join(parts, " ")
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
