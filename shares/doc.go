@@ -58,9 +58,11 @@
 //     rejects it at once, and the check bytes would too (two changed bytes).
 //     A dropped or doubled word shifts every later word into the wrong column.
 //   - Anything else that gets past the columns and the length must hit one of
-//     the valid check values by chance. For the code above the share of
-//     corruptions of six or more bytes that land on a valid share is about
-//     255^-5 ≈ 2^-40, below the 2^-32 the format promises. Shares are also
+//     the valid check values by chance. Reed–Solomon codes are MDS codes, whose
+//     weight distribution is known exactly: of all ways to change w bytes of a
+//     49-byte share, for any w from 6 to 49, at most a fraction 2^-39.97
+//     yields another valid share (about 255^-5), below the 2^-32 the format
+//     promises. Shares are also
 //     checked against the set id, m, n and the published fingerprint when
 //     entered (see below), and the combined secret against the commitment.
 //
