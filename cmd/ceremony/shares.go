@@ -217,7 +217,9 @@ func readShareRecord(path string) (*shares.Record, error) {
 	return rec, nil
 }
 
-// readShareFile reads a share in its one-line form or as bare words.
+// readShareFile reads a share in its one-line form, as the text sheet the
+// split printed, or as bare words (numbers between them are ignored, so
+// words copied with their row numbers work too).
 func readShareFile(path string) (*shares.Share, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -228,14 +230,25 @@ func readShareFile(path string) (*shares.Share, error) {
 	if strings.HasPrefix(strings.TrimSpace(text), "ceremony-share") {
 		return shares.ParseLine(text)
 	}
-	return shares.Decode(strings.Fields(text))
+	// On a sheet the words sit between "Words (N):" and the instructions.
+	if _, rest, ok := strings.Cut(text, "\nWords ("); ok {
+		_, text, _ = strings.Cut(rest, "\n")
+		text, _, _ = strings.Cut(text, "\nWhat to do")
+	}
+	var words []string
+	for _, f := range strings.Fields(text) {
+		if strings.Trim(f, "0123456789.") != "" {
+			words = append(words, f)
+		}
+	}
+	return shares.Decode(words)
 }
 
 func sharesCheck(args []string, s stdio) int {
 	flags := newFlags(s, "shares check --record FILE SHARE_FILE",
 		"Checks one share against the set's record, without anyone else's share: its\n"+
 			"words, its set id, m and n, and the fingerprint published at the split.\n"+
-			"SHARE_FILE holds the share's one-line form or its words.",
+			"SHARE_FILE holds the share's one-line form, its text sheet or its words.",
 		"ceremony shares check --record sheets/record.json sheets/share-2.share")
 	recPath := flags.String("record", "", "the set's record (record.json from the split)")
 	if code := parseFlags(flags, args); code >= 0 {
