@@ -1,0 +1,146 @@
+package piv_test
+
+import (
+	"crypto"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"testing"
+
+	"github.com/ceremony-dev/ceremony/piv"
+	"github.com/ceremony-dev/ceremony/piv/pivtest"
+)
+
+func TestGenerateAttested(t *testing.T) {
+	for _, c := range []struct {
+		alg  string
+		slot piv.Slot
+		p    piv.Policy
+	}{
+		{piv.ECDSAP256, piv.SlotSignature, piv.Policy{PIN: piv.PINAlways, Touch: piv.TouchAlways}},
+		{piv.ECDSAP384, piv.SlotAuthentication, piv.Policy{PIN: piv.PINOnce, Touch: piv.TouchCached}},
+		{piv.Ed25519, piv.SlotCardAuthentication, piv.Policy{PIN: piv.PINNever, Touch: piv.TouchNever}},
+	} {
+		t.Run(c.alg, func(t *testing.T) {
+			card := pivtest.New(31415926, "5.7.4")
+			a, err := piv.GenerateAttested(card, pivtest.DefaultManagementKey, c.slot, c.alg, c.p, card.Trust())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Serial != 31415926 || a.Firmware != "5.7.4" || a.Policy != c.p || a.Slot != c.slot {
+				t.Fatalf("attestation %+v", a)
+			}
+			s, err := piv.Signer(card, c.slot, a.PublicKey, pivtest.DefaultPIN, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg := []byte("ceremony")
+			d := sha256.Sum256(msg)
+			in, opts := d[:], crypto.SignerOpts(crypto.SHA256)
+			if c.alg == piv.Ed25519 {
+				in, opts = msg, crypto.Hash(0)
+			}
+			if _, err := s.Sign(rand.Reader, in, opts); err != nil {
+				t.Fatalf("sign: %v", err)
+			}
+		})
+	}
+}
+
+func TestAttestationRefused(t *testing.T) {
+	card := pivtest.New(1, "5.7.4")
+	p := piv.Policy{PIN: piv.PINAlways, Touch: piv.TouchAlways}
+	other := pivtest.New(2, "5.7.4")
+	yubico, err := piv.YubicoTrust()
+	if err != nil {
+		t.Fatal(err)
+	}
+	liar := pivtest.New(3, "5.7.4")
+	liar.AttestSerial = 4
+	for name, c := range map[string]struct {
+		card  *pivtest.Card
+		trust *piv.Trust
+	}{
+		"foreign CA":            {card, other.Trust()},
+		"not a genuine Yubikey": {card, yubico},
+		"serial mismatch":       {liar, liar.Trust()},
+	} {
+		_, err := piv.GenerateAttested(c.card, pivtest.DefaultManagementKey, piv.SlotSignature, piv.ECDSAP256, p, c.trust)
+		if !errors.Is(err, piv.ErrAttestation) {
+			t.Errorf("%s: got %v, want ErrAttestation", name, err)
+		}
+	}
+	// A slot certificate from one device presented with another's device
+	// certificate.
+	if _, err := card.Generate(pivtest.DefaultManagementKey, piv.SlotSignature, piv.ECDSAP256, p); err != nil {
+		t.Fatal(err)
+	}
+	slotCert, _ := card.Attest(piv.SlotSignature)
+	otherDev, _ := other.AttestationCertificate()
+	if _, err := piv.VerifyAttestation(otherDev, slotCert, other.Trust()); !errors.Is(err, piv.ErrAttestation) {
+		t.Errorf("mixed devices: %v", err)
+	}
+}
+
+func TestYubicoTrust(t *testing.T) {
+	trust, err := piv.YubicoTrust()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range trust.Roots.Subjects() {
+		names = append(names, string(s))
+	}
+	if len(names) != 3 {
+		t.Fatalf("%d roots, want 3 (PIV, U2F, Attestation Root 1)", len(names))
+	}
+	if n := len(trust.Intermediates.Subjects()); n != 4 {
+		t.Fatalf("%d intermediates, want 4", n)
+	}
+}
+
+func TestSharedSecret(t *testing.T) {
+	card := pivtest.New(1, "5.7.4")
+	pub, err := card.Generate(pivtest.DefaultManagementKey, piv.SlotKeyManagement, piv.ECDSAP256, piv.Policy{PIN: piv.PINOnce, Touch: piv.TouchNever})
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer, _ := ecdh.P256().GenerateKey(rand.Reader)
+	got, err := piv.SharedSecret(card, pub, pivtest.DefaultPIN, peer.PublicKey(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cardPub, _ := pub.(*ecdsa.PublicKey).ECDH()
+	want, _ := peer.ECDH(cardPub)
+	if string(got) != string(want) {
+		t.Fatal("device and peer disagree on the shared secret")
+	}
+}
+
+func TestFinalPINTryNeedsOverride(t *testing.T) {
+	card := pivtest.New(1, "5.7.4")
+	p := piv.Policy{PIN: piv.PINAlways, Touch: piv.TouchNever}
+	pub, _ := card.Generate(pivtest.DefaultManagementKey, piv.SlotSignature, piv.ECDSAP256, p)
+	for range 2 {
+		if _, err := piv.Signer(card, piv.SlotSignature, pub, []byte("000000"), false); err == nil {
+			t.Fatal("wrong pin accepted")
+		}
+	}
+	_, err := piv.Signer(card, piv.SlotSignature, pub, pivtest.DefaultPIN, false)
+	var o interface{ NeedsOverride() bool }
+	if !errors.Is(err, piv.ErrPINFinalTry) || !errors.As(err, &o) || !o.NeedsOverride() {
+		t.Fatalf("final try: got %v", err)
+	}
+	if n, _ := card.PINRetries(); n != 1 {
+		t.Fatalf("an attempt was spent: %d left", n)
+	}
+	if _, err := piv.Signer(card, piv.SlotSignature, pub, pivtest.DefaultPIN, true); err != nil {
+		t.Fatalf("with override: %v", err)
+	}
+	r, err := piv.Report(card)
+	if err != nil || r["serial"] != "1" || r["firmware"] != "5.7.4" || r["pin_retries"] != "3" {
+		t.Fatalf("report %v, %v", r, err)
+	}
+}

@@ -1,0 +1,104 @@
+//go:build piv
+
+package piv
+
+import (
+	"crypto"
+	"crypto/x509"
+	"fmt"
+
+	pivgo "github.com/go-piv/piv-go/v2/piv"
+)
+
+// Cards lists the smart-card readers PC/SC sees.
+func Cards() ([]string, error) { return pivgo.Cards() }
+
+// Open opens the YubiKey in the named reader.
+func Open(card string) (Card, error) {
+	yk, err := pivgo.Open(card)
+	if err != nil {
+		return nil, fmt.Errorf("piv: open %q: %w", card, err)
+	}
+	return &yubiKey{yk: yk}, nil
+}
+
+type yubiKey struct{ yk *pivgo.YubiKey }
+
+func (y *yubiKey) Serial() (uint32, error) { return y.yk.Serial() }
+
+func (y *yubiKey) Firmware() string {
+	v := y.yk.Version()
+	return fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Patch)
+}
+
+func (y *yubiKey) PINRetries() (int, error) { return y.yk.Retries() }
+
+func (y *yubiKey) AttestationCertificate() (*x509.Certificate, error) {
+	return y.yk.AttestationCertificate()
+}
+
+func pivSlot(s Slot) (pivgo.Slot, error) {
+	switch s {
+	case SlotAuthentication:
+		return pivgo.SlotAuthentication, nil
+	case SlotSignature:
+		return pivgo.SlotSignature, nil
+	case SlotKeyManagement:
+		return pivgo.SlotKeyManagement, nil
+	case SlotCardAuthentication:
+		return pivgo.SlotCardAuthentication, nil
+	}
+	if r, ok := pivgo.RetiredKeyManagementSlot(uint32(s)); ok {
+		return r, nil
+	}
+	return pivgo.Slot{}, fmt.Errorf("piv: unknown slot %s", s)
+}
+
+func (y *yubiKey) Attest(slot Slot) (*x509.Certificate, error) {
+	s, err := pivSlot(slot)
+	if err != nil {
+		return nil, err
+	}
+	return y.yk.Attest(s)
+}
+
+var (
+	algorithms = map[string]pivgo.Algorithm{
+		ECDSAP256: pivgo.AlgorithmEC256, ECDSAP384: pivgo.AlgorithmEC384,
+		Ed25519: pivgo.AlgorithmEd25519, RSA2048: pivgo.AlgorithmRSA2048,
+	}
+	pinPolicy   = map[string]pivgo.PINPolicy{PINNever: pivgo.PINPolicyNever, PINOnce: pivgo.PINPolicyOnce, PINAlways: pivgo.PINPolicyAlways}
+	touchPolicy = map[string]pivgo.TouchPolicy{TouchNever: pivgo.TouchPolicyNever, TouchAlways: pivgo.TouchPolicyAlways, TouchCached: pivgo.TouchPolicyCached}
+)
+
+func (y *yubiKey) Generate(managementKey []byte, slot Slot, alg string, p Policy) (crypto.PublicKey, error) {
+	s, err := pivSlot(slot)
+	if err != nil {
+		return nil, err
+	}
+	a, ok := algorithms[alg]
+	if !ok {
+		return nil, fmt.Errorf("piv: unsupported algorithm %q", alg)
+	}
+	pp, ok := pinPolicy[p.PIN]
+	if !ok {
+		return nil, fmt.Errorf("piv: unknown pin policy %q", p.PIN)
+	}
+	tp, ok := touchPolicy[p.Touch]
+	if !ok {
+		return nil, fmt.Errorf("piv: unknown touch policy %q", p.Touch)
+	}
+	return y.yk.GenerateKey(managementKey, s, pivgo.Key{Algorithm: a, PINPolicy: pp, TouchPolicy: tp})
+}
+
+// PrivateKey hands the PIN to piv-go, which needs it as a string; the
+// device checks it and counts failures.
+func (y *yubiKey) PrivateKey(slot Slot, pub crypto.PublicKey, pin []byte) (crypto.PrivateKey, error) {
+	s, err := pivSlot(slot)
+	if err != nil {
+		return nil, err
+	}
+	return y.yk.PrivateKey(s, pub, pivgo.KeyAuth{PIN: string(pin)})
+}
+
+func (y *yubiKey) Close() error { return y.yk.Close() }
