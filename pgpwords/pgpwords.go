@@ -201,6 +201,8 @@ func Complete(pos int, prefix string) []string {
 	return out
 }
 
+const maxTyped = 32
+
 // Nearest returns up to k words of the column position pos takes, closest to
 // word by edit distance (a swap of two adjacent letters counts as one edit),
 // ties broken alphabetically.
@@ -210,6 +212,11 @@ func Nearest(pos int, word string, k int) []string {
 		list = &odd
 	}
 	w := strings.ToLower(strings.TrimSpace(word))
+	if len(w) > maxTyped {
+		// No list word is longer than 11 letters: past maxTyped only the
+		// cost of comparing grows, never the quality of the answer.
+		w = w[:maxTyped]
+	}
 	type cand struct {
 		word string
 		d    int
