@@ -172,6 +172,7 @@ func (r *Runner) stop(ctx context.Context, err error) error {
 	case ctx.Err() != nil:
 		// The process is going away: the transcript stays as it is, and
 		// resume takes over from there.
+		return ctx.Err()
 	}
 	return err
 }
