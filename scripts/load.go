@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -51,6 +52,7 @@ type Script struct {
 	sources map[string][]byte
 	broken  error
 	cur     *callState
+	atMatch atomic.Value // steps.At of the latest pattern match: the one an abandoned call is stuck in
 
 	inputs  map[string]bool
 	decls   []*stepDecl
@@ -110,12 +112,12 @@ func LoadSource(ctx context.Context, src []byte, opts Options) (*Script, error) 
 		name:    opts.Name,
 		dir:     opts.ModuleDir,
 		opts:    opts,
-		L:       newState(),
 		fns:     map[*Step]*lua.LFunction{},
 		modules: map[string]lua.LValue{},
 		sources: map[string][]byte{opts.Name: src},
 		inputs:  map[string]bool{},
 	}
+	s.L = newState(&s.atMatch)
 	s.install()
 	fn, err := s.L.Load(strings.NewReader(string(src)), s.name)
 	if err != nil {
@@ -194,6 +196,7 @@ func (s *Script) call(ctx context.Context, fn *lua.LFunction, cs *callState) err
 	}
 	g := &guard{done: make(chan struct{})}
 	cs.guard = g
+	s.atMatch.Store(steps.At{})
 	s.cur = cs
 	finished := make(chan struct{})
 	abandon := make(chan struct{})
@@ -210,7 +213,12 @@ func (s *Script) call(ctx context.Context, fn *lua.LFunction, cs *callState) err
 	case err = <-result:
 		close(finished)
 	case <-abandon:
-		s.broken = &Error{File: s.name, Msg: fmt.Sprintf("%v: %v", g.Err(), ErrAbandoned), Err: ErrAbandoned}
+		e := &Error{File: s.name, Msg: fmt.Sprintf("%v: %v", g.Err(), ErrAbandoned), Err: ErrAbandoned}
+		if at, ok := s.atMatch.Load().(steps.At); ok && at.Line > 0 {
+			e.File, e.Line = at.File, at.Line
+			e.Msg = fmt.Sprintf("%v in a pattern match: %v", g.Err(), ErrAbandoned)
+		}
+		s.broken = e
 		return s.broken
 	}
 	s.cur = nil

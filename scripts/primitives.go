@@ -1,6 +1,8 @@
 package scripts
 
 import (
+	"fmt"
+
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/pm"
 
@@ -119,4 +121,21 @@ func (s *Script) primitive(name string, parse func(*fields, steps.At) steps.Requ
 func checkPattern(p string) error {
 	_, err := pm.Find(p, nil, 0, 1)
 	return err
+}
+
+// maxMatched bounds a value checked by MatchPattern: typed values are short,
+// and a Lua pattern can backtrack for a long time over a long one.
+const maxMatched = 4096
+
+// MatchPattern reports whether value matches the Lua pattern, as
+// string.find(value, pattern) would; a record step's value is checked with it.
+func MatchPattern(pattern, value string) (bool, error) {
+	if len(value) > maxMatched {
+		return false, fmt.Errorf("value longer than %d bytes", maxMatched)
+	}
+	m, err := pm.Find(pattern, []byte(value), 0, 1)
+	if err != nil {
+		return false, fmt.Errorf("pattern %q: %w", pattern, err)
+	}
+	return len(m) > 0, nil
 }

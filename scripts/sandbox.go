@@ -61,7 +61,7 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // newState builds a Lua state with only base, table, string and math, minus
 // everything that reaches the world, loads code, or is non-deterministic.
-func newState() *lua.LState {
+func newState(at *atomic.Value) *lua.LState {
 	L := lua.NewState(lua.Options{
 		SkipOpenLibs:     true,
 		CallStackSize:    200,
@@ -90,34 +90,53 @@ func newState() *lua.LState {
 	} {
 		g.RawSetString(name, lua.LNil)
 	}
+	bounded(L, at)
 	str := L.GetGlobal("string").(*lua.LTable)
 	str.RawSetString("dump", lua.LNil)
 	str.RawSetString("__index", lua.LNil)
-	str.RawSetString("rep", L.NewFunction(strRep))
+	math := L.GetGlobal("math").(*lua.LTable)
+	math.RawSetString("random", lua.LNil)
+	math.RawSetString("randomseed", lua.LNil)
+	unavailable(L, g, "", "io", "os", "debug", "package", "coroutine", "collectgarbage",
+		"dofile", "getfenv", "setfenv", "load", "loadfile", "loadstring", "module",
+		"newproxy", "print")
+	unavailable(L, str, "string.", "dump")
+	unavailable(L, math, "math.", "random", "randomseed")
+	raise := g.RawGetString("error").(*lua.LFunction).GFunction
+	g.RawSetString("error", L.NewFunction(func(L *lua.LState) int {
+		// Only strings carry the file and line an error must name.
+		if v := L.Get(1); v.Type() != lua.LTString && v.Type() != lua.LTNumber {
+			L.Replace(1, lua.LString("error called with a "+v.Type().String()+" instead of a message"))
+		}
+		return raise(L)
+	}))
 	// Strings get a metatable of their own that getmetatable cannot reach, so
 	// a script cannot swap the methods every string shares.
 	mt := L.NewTable()
 	mt.RawSetString("__index", str)
 	mt.RawSetString("__metatable", lua.LFalse)
 	L.SetMetatable(lua.LString(""), mt)
-	math := L.GetGlobal("math").(*lua.LTable)
-	math.RawSetString("random", lua.LNil)
-	math.RawSetString("randomseed", lua.LNil)
 	return L
 }
 
-func strRep(L *lua.LState) int {
-	s := L.CheckString(1)
-	n := L.CheckInt(2)
-	if n <= 0 || s == "" {
-		L.Push(lua.LString(""))
+// unavailable makes reading one of names from t an error that says the
+// sandbox left it out, rather than a puzzling "attempt to call a nil value".
+// The metatable is protected so a script cannot take the guard away.
+func unavailable(L *lua.LState, t *lua.LTable, prefix string, names ...string) {
+	gone := map[string]bool{}
+	for _, n := range names {
+		gone[n] = true
+	}
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		if k, ok := L.Get(2).(lua.LString); ok && gone[string(k)] {
+			L.RaiseError("%s%s is not available in ceremony scripts", prefix, string(k))
+		}
+		L.Push(lua.LNil)
 		return 1
-	}
-	if len(s) > maxString/n {
-		L.RaiseError("string.rep: result longer than %d bytes", maxString)
-	}
-	L.Push(lua.LString(strings.Repeat(s, n)))
-	return 1
+	}))
+	mt.RawSetString("__metatable", lua.LFalse)
+	L.SetMetatable(t, mt)
 }
 
 // guard is the context a call into Lua runs under. The Lua VM checks Done

@@ -1,0 +1,60 @@
+package scripts_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ceremony-dev/ceremony/scripts"
+)
+
+var sandboxWant = regexp.MustCompile(`(?m)^-- want: (.*)$`)
+
+// TestSandboxCorpus loads each escape or exhaustion attempt in
+// testdata/sandbox and expects it refused within two seconds, with an error
+// that names the file, a line, and the message in its `-- want:` comment.
+// The cases run one after another: the memory limit watches the whole heap.
+func TestSandboxCorpus(t *testing.T) {
+	files, err := filepath.Glob("testdata/sandbox/*.lua")
+	if err != nil || len(files) < 20 {
+		t.Fatalf("sandbox corpus missing: %v %v", files, err)
+	}
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := sandboxWant.FindSubmatch(src)
+			if m == nil {
+				t.Fatal("no -- want: comment")
+			}
+			start := time.Now()
+			s, err := scripts.Load(context.Background(), path, scripts.Options{})
+			took := time.Since(start)
+			if err == nil {
+				s.Close()
+				t.Fatalf("loaded without error; want %q", m[1])
+			}
+			if took > 2*time.Second {
+				t.Errorf("refused after %v, want within 2s", took)
+			}
+			var e *scripts.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %q is not a *scripts.Error", err)
+			}
+			if e.File != path || e.Line < 2 {
+				t.Errorf("error %q names %s:%d, want %s and a line", err, e.File, e.Line, path)
+			}
+			if !strings.Contains(err.Error(), string(m[1])) {
+				t.Errorf("error %q does not say %q", err, m[1])
+			}
+			t.Logf("%v: %v", took.Round(time.Millisecond), err)
+		})
+	}
+}

@@ -1,0 +1,3 @@
+-- want: string.rep: result longer than
+ceremony { name = "sandbox", roles = { CA = role "Administrator", IW = role "Witness" } }
+local s = ("x"):rep(1e5):rep(1e5)
