@@ -1,14 +1,18 @@
 package hsm
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
 	"encoding/asn1"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
+	"strings"
 )
 
 // Kind names a key type as ceremony scripts spell it.
@@ -147,4 +151,40 @@ func ecdsaASN1(raw []byte) ([]byte, error) {
 		new(big.Int).SetBytes(raw[:len(raw)/2]),
 		new(big.Int).SetBytes(raw[len(raw)/2:]),
 	})
+}
+
+// keySelector is how FindKey names a key: a label, "id:" and the CKA_ID in
+// lowercase hex, or a PKCS #11 URI whose object and id attributes must
+// both match where given.
+type keySelector struct {
+	label string
+	id    []byte
+}
+
+func parseSelector(s string) (keySelector, error) {
+	if h, ok := strings.CutPrefix(s, "id:"); ok {
+		id, err := hex.DecodeString(h)
+		if err != nil || len(id) == 0 {
+			return keySelector{}, fmt.Errorf("hsm: key id %q is not hex", h)
+		}
+		return keySelector{id: id}, nil
+	}
+	if strings.HasPrefix(s, "pkcs11:") {
+		u, err := ParseURI(s)
+		if err != nil {
+			return keySelector{}, err
+		}
+		if u.Object == "" && len(u.ID) == 0 {
+			return keySelector{}, fmt.Errorf("%w: %s names no object or id", ErrBadURI, s)
+		}
+		return keySelector{label: u.Object, id: u.ID}, nil
+	}
+	if s == "" {
+		return keySelector{}, errors.New("hsm: empty key label")
+	}
+	return keySelector{label: s}, nil
+}
+
+func (k keySelector) matches(label string, id []byte) bool {
+	return (k.label == "" || k.label == label) && (k.id == nil || bytes.Equal(k.id, id))
 }

@@ -7,7 +7,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"encoding/asn1"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
@@ -432,10 +431,14 @@ func (s *Session) GenerateKey(label, kind string) (crypto.Signer, error) {
 	return s.key(label, id, k, pubH, privH)
 }
 
-// FindKey finds a private key by label, or by CKA_ID written "id:" and
-// lowercase hex. No match and several matches are distinct errors
-// (ErrKeyNotFound, ErrAmbiguousKey).
+// FindKey finds a private key by label, by "id:" and its CKA_ID in
+// lowercase hex, or by a PKCS #11 URI with object and/or id. No match and
+// several matches are distinct errors (ErrKeyNotFound, ErrAmbiguousKey).
 func (s *Session) FindKey(label string) (crypto.Signer, error) {
+	sel, err := parseSelector(label)
+	if err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -444,15 +447,14 @@ func (s *Session) FindKey(label string) (crypto.Signer, error) {
 	if !s.loggedIn {
 		return nil, ErrNotLoggedIn
 	}
-	sel := pkcs11.NewAttribute(pkcs11.CKA_LABEL, label)
-	if h, ok := strings.CutPrefix(label, "id:"); ok {
-		id, err := hex.DecodeString(h)
-		if err != nil {
-			return nil, fmt.Errorf("hsm: key id %q is not hex", h)
-		}
-		sel = pkcs11.NewAttribute(pkcs11.CKA_ID, id)
+	tmpl := []*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_PRIVATE_KEY)}
+	if sel.label != "" {
+		tmpl = append(tmpl, pkcs11.NewAttribute(pkcs11.CKA_LABEL, sel.label))
 	}
-	privs, err := s.find([]*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_PRIVATE_KEY), sel})
+	if sel.id != nil {
+		tmpl = append(tmpl, pkcs11.NewAttribute(pkcs11.CKA_ID, sel.id))
+	}
+	privs, err := s.find(tmpl)
 	if err != nil {
 		return nil, err
 	}

@@ -556,8 +556,13 @@ func generateSoft(k Kind) (crypto.Signer, error) {
 	return rsa.GenerateKey(rand.Reader, k.rsaBits())
 }
 
-// FindKey finds a key by label, or by id given as "id:" and lowercase hex.
+// FindKey finds a key by label, by "id:" and its id in lowercase hex, or
+// by a PKCS #11 URI with object and/or id.
 func (t *SoftToken) FindKey(label string) (crypto.Signer, error) {
+	sel, err := parseSelector(label)
+	if err != nil {
+		return nil, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
@@ -570,10 +575,10 @@ func (t *SoftToken) FindKey(label string) (crypto.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, byID := strings.CutPrefix(label, "id:")
 	var found []softKeyFile
 	for _, k := range all {
-		if (byID && k.ID == id) || (!byID && k.Label == label) {
+		id, _ := hex.DecodeString(k.ID)
+		if sel.matches(k.Label, id) {
 			found = append(found, k)
 		}
 	}

@@ -82,6 +82,13 @@ func TestGenerateSignVerify(t *testing.T) {
 					if err != nil || !publicEqual(byID.Public(), s.Public()) {
 						t.Fatalf("find by id: %v", err)
 					}
+					byURI, err := tok.FindKey("pkcs11:object=" + label + ";id=" + pctHex(k.ID()))
+					if err != nil || !publicEqual(byURI.Public(), s.Public()) {
+						t.Fatalf("find by uri: %v", err)
+					}
+					if _, err := tok.FindKey("pkcs11:object=" + label + ";id=%00"); !errors.Is(err, hsm.ErrKeyNotFound) {
+						t.Fatalf("uri with the label and another id: %v", err)
+					}
 					checkSigns(t, found, kind)
 				})
 			}
@@ -95,6 +102,14 @@ func hexs(b []byte) string {
 	for _, c := range b {
 		sb.WriteByte(digits[c>>4])
 		sb.WriteByte(digits[c&15])
+	}
+	return sb.String()
+}
+
+func pctHex(b []byte) string {
+	var sb strings.Builder
+	for i := 0; i < len(b); i++ {
+		sb.WriteString("%" + hexs(b[i:i+1]))
 	}
 	return sb.String()
 }
@@ -315,6 +330,9 @@ func TestSoftKeysPersist(t *testing.T) {
 	defer again.Close()
 	if d := again.Describe(); d["rehearsal"] != "true" || d["label"] != "ksk" || !strings.Contains(d["note"], "rehearsal") {
 		t.Fatalf("describe does not say rehearsal: %v", d)
+	}
+	if keys, err := again.Keys(); err != nil || len(keys) != 1 || keys[0].Label != "ksk-2026" || keys[0].KeyType != "rsa-2048" {
+		t.Fatalf("keys listed without login: %+v, %v", keys, err)
 	}
 	if _, err := again.FindKey("ksk-2026"); !errors.Is(err, hsm.ErrNotLoggedIn) {
 		t.Fatalf("find before login: %v", err)
