@@ -1,0 +1,120 @@
+package transcript
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Resume reopens the bundle of an interrupted ceremony. It verifies the
+// transcript and returns a writer positioned after its valid prefix,
+// together with the prefix's events for replay.
+//
+// A torn last line is cut from the file; the resume event that Resume
+// records says where and what it cut (offset, size, SHA-256). Artifact
+// files a crash left without their event are recorded after it. The
+// resume event also announces a fresh session key: the key of the
+// interrupted run existed only in the memory of the process that crashed,
+// which is the point of it, so checkpoints from here on are signed by the
+// new key and Verify accepts any session key announced earlier in the
+// chain.
+func Resume(dir string, opts ...Option) (*Writer, []Event, error) {
+	cfg := newConfig(opts)
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, nil, err
+	} else if !fi.IsDir() {
+		return nil, nil, fmt.Errorf("resume %s: not a bundle directory", dir)
+	}
+	rep, err := Verify(dir, VerifyOptions{allowUnrecorded: true})
+	if rep == nil {
+		return nil, nil, err
+	}
+	switch rep.Verdict {
+	case Complete:
+		return nil, nil, ErrEnded
+	case Invalid:
+		return nil, nil, fmt.Errorf("cannot resume an invalid transcript: %w", err)
+	}
+	if rep.Events == 0 {
+		return nil, nil, fmt.Errorf("cannot resume: %w", err)
+	}
+	if rep.Ended && len(rep.Unrecorded) > 0 {
+		return nil, nil, fmt.Errorf("cannot resume: %w", &FileError{Name: ArtifactsDir + "/" + rep.Unrecorded[0]})
+	}
+	path := filepath.Join(dir, TranscriptFile)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, events, err := resume(f, dir, rep, cfg)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return w, events, nil
+}
+
+func resume(f *os.File, dir string, rep *Report, cfg config) (*Writer, []Event, error) {
+	var torn *tornData
+	if t := rep.Torn; t != nil {
+		cut := make([]byte, t.Size)
+		if _, err := f.ReadAt(cut, t.Offset); err != nil {
+			return nil, nil, fmt.Errorf("reading the torn line: %w", err)
+		}
+		torn = &tornData{Offset: t.Offset, Size: t.Size, SHA256: sha256Hex(cut)}
+		if err := f.Truncate(t.Offset); err != nil {
+			return nil, nil, err
+		}
+		if err := datasync(f); err != nil {
+			return nil, nil, err
+		}
+	}
+	var events []Event
+	for e, err := range ReadEvents(f.Name()) {
+		if err != nil {
+			return nil, nil, err
+		}
+		events = append(events, e)
+	}
+	if uint64(len(events)) != rep.Events {
+		return nil, nil, errors.New("the transcript changed while it was being resumed")
+	}
+	var head [32]byte
+	if _, err := hex.Decode(head[:], []byte(rep.Head)); err != nil {
+		return nil, nil, err
+	}
+	origin := Origin(rep.ID)
+	key, err := newSessionKey(origin, cfg.rand)
+	if err != nil {
+		return nil, nil, err
+	}
+	w := &Writer{
+		dir: dir, f: f, origin: origin, rehearsal: rep.Rehearsal, clock: cfg.clock, key: key,
+		seq: rep.Events, head: head, last: events[len(events)-1].Time, ended: rep.Ended,
+	}
+	raw, err := encodeData(resumeData{SessionKey: key.vkey, Torn: torn})
+	if err != nil {
+		return nil, nil, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, err := w.appendLocked(TypeResume, "", "", raw); err != nil {
+		return nil, nil, err
+	}
+	for _, name := range rep.Unrecorded {
+		content, err := os.ReadFile(filepath.Join(dir, ArtifactsDir, name))
+		if err != nil {
+			return nil, nil, err
+		}
+		raw, err := encodeData(artifactData{Name: name, SHA256: sha256Hex(content), Size: int64(len(content))})
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := w.appendLocked(TypeArtifact, "", "", raw); err != nil {
+			return nil, nil, err
+		}
+	}
+	return w, events, nil
+}
