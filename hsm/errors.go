@@ -65,7 +65,10 @@ func (e *PINStateError) Error() string {
 func (e *PINStateError) NeedsOverride() bool { return true }
 
 // LoginError is a failed login attempt; State is what the token reported
-// afterwards, so the operator learns how many attempts are left.
+// afterwards, so the operator learns how many attempts are left. It does
+// not ask for an override: retrying the same secret would only spend
+// another attempt, and the next Login is refused by the final-try check
+// before it reaches the token.
 type LoginError struct {
 	State PINState
 	Err   error
@@ -76,7 +79,3 @@ func (e *LoginError) Error() string {
 }
 
 func (e *LoginError) Unwrap() error { return e.Err }
-
-// NeedsOverride is true when the failure left the token at its final try
-// or locked: the next attempt needs a recorded decision.
-func (e *LoginError) NeedsOverride() bool { return e.State >= PINFinalTry }
