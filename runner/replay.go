@@ -91,7 +91,7 @@ func (r *Runner) recordedAny(step string, finals []string, intermediates ...stri
 		case ev.Type == evException && ev.Step == step:
 			r.replay = r.replay[i:]
 			return nil, nil, errReplayedException
-		case ev.Step == step && contains(intermediates, ev.Type):
+		case ev.Step == step && (ev.Type == evRerun || contains(intermediates, ev.Type)):
 			i++
 		default:
 			return nil, nil, r.diverged(ev, strings.Join(finals, " or "))
