@@ -272,19 +272,19 @@ func (r *recorder) Do(_ context.Context, _ *Step, req steps.Request) (any, error
 func Placeholder(req steps.Request) any {
 	switch r := req.(type) {
 	case steps.Record:
-		return "<" + r.Label + ">"
+		return "{" + r.Label + "}"
 	case steps.Clock:
-		return "<UTC time>"
+		return "{UTC time}"
 	case steps.Machine:
 		return map[string]any{}
 	case steps.VerifyOOB:
 		return true
 	case steps.GenerateKey:
-		return map[string]any{"label": r.Label, "id": "<key id>", "public_key": "<public key>"}
+		return map[string]any{"label": r.Label, "id": "{key id}", "public_key": "{public key}"}
 	case steps.Sign:
-		return map[string]any{"artifact": r.Out, "sha256": "<sha256>"}
+		return map[string]any{"artifact": r.Out, "sha256": "{sha256}"}
 	case steps.Artifact:
-		return "<sha256>"
+		return "{sha256}"
 	}
 	return nil
 }
