@@ -81,4 +81,3 @@ func TestPaperUnknownFormat(t *testing.T) {
 		t.Error("format pdf accepted")
 	}
 }
-
