@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/scripts"
+)
+
+func init() {
+	register(&command{
+		name:    "check",
+		summary: "find every problem in a ceremony script, with file and line",
+		run:     runCheck,
+	})
+}
+
+func runCheck(args []string, s stdio) int {
+	flags := newFlags(s, "check SCRIPT [--config FILE]",
+		`Loads a ceremony script in its sandbox and reports every problem at once,
+one per line as file:line: message: unknown roles, inputs used but not
+declared, duplicate step numbers, share sets used before they are split,
+empty acts, steps no one else can witness. With --config, also holds the
+script against the roster: roles it cannot fill, split_secret holders it
+does not have, people holding roles the script keeps apart.
+Exit status: 0 no problems, 1 problems, 2 could not run.`,
+		"ceremony check ceremonies/demo.lua --config ksk-2026-q4.toml")
+	config := flags.String("config", "", "ceremony configuration (TOML) whose roster to check against")
+	pos, code := parseArgs(flags, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) != 1 {
+		errorf(s.err, "check needs exactly one script")
+		hintf(s.err, "ceremony check SCRIPT [--config FILE]")
+		return exitUsage
+	}
+	roster, code := loadRoster(*config, s)
+	if code >= 0 {
+		return code
+	}
+	script, code := loadScript(pos[0], s)
+	if code >= 0 {
+		return code
+	}
+	defer script.Close()
+	plan := script.Plan()
+	problems := scripts.Check(plan, roster)
+	for _, p := range problems {
+		fmt.Fprintln(s.out, p)
+	}
+	if len(problems) > 0 {
+		errorf(s.err, "%d %s in %s", len(problems), plural(len(problems), "problem", "problems"), pos[0])
+		return exitFailed
+	}
+	steps := 0
+	for _, a := range plan.Acts {
+		steps += len(a.Steps)
+	}
+	fmt.Fprintf(s.out, "%s: no problems (%d %s, %d %s)\n", pos[0], len(plan.Acts), plural(len(plan.Acts), "act", "acts"), steps, plural(steps, "step", "steps"))
+	return exitOK
+}
+
+// loadRoster reads the roster from a configuration file; no file, no roster.
+func loadRoster(path string, s stdio) (*scripts.Roster, int) {
+	if path == "" {
+		return nil, -1
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		errorf(s.err, "%v", err)
+		return nil, exitUsage
+	}
+	cfg, err := runner.ParseConfig(b)
+	if err != nil {
+		errorf(s.err, "%s: %v", path, err)
+		return nil, exitUsage
+	}
+	return cfg.ScriptRoster(), -1
+}
+
+// loadScript loads a script for check and print. A script that does not
+// load is a problem in it (exit 1, located at its line); a file that cannot
+// be read is a usage error.
+func loadScript(path string, s stdio) (*scripts.Script, int) {
+	script, err := scripts.Load(context.Background(), path, scripts.Options{})
+	if err == nil {
+		return script, -1
+	}
+	var e *scripts.Error
+	if errors.As(err, &e) {
+		fmt.Fprintln(s.out, e)
+		errorf(s.err, "%s does not load", path)
+		return nil, exitFailed
+	}
+	errorf(s.err, "%v", err)
+	return nil, exitUsage
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
