@@ -75,9 +75,10 @@ type Runner struct {
 	// meet what the interrupted run left on a token.
 	fromResume bool
 
-	act, step int
-	actor     *Participant
-	witnesses []Participant
+	act, step    int
+	checkpointed uint64 // events the last checkpoint covers, itself included
+	actor        *Participant
+	witnesses    []Participant
 
 	sets      map[string]*setState
 	token     steps.Token
@@ -148,6 +149,13 @@ func (r *Runner) Run(ctx context.Context) (err error) {
 	if err := r.checkpoint(); err != nil {
 		return err
 	}
+	// A resumed run that stopped just after its final checkpoint has
+	// recorded its resumption since: the last word must cover it too.
+	if n, _ := r.w.Head(); n != r.checkpointed {
+		if _, err := r.w.Checkpoint(); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+	}
 	r.end(true)
 	return nil
 }
@@ -188,14 +196,17 @@ func (r *Runner) end(complete bool) {
 func (r *Runner) checkpoint() error {
 	if ev := r.peek(); ev != nil {
 		if ev.Type == transcript.TypeCheckpoint {
+			r.checkpointed = ev.Seq + 1
 			r.replay = r.replay[1:]
 			return nil
 		}
 		return r.diverged(ev, transcript.TypeCheckpoint)
 	}
-	if _, err := r.w.Checkpoint(); err != nil {
+	e, err := r.w.Checkpoint()
+	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
+	r.checkpointed = e.Seq + 1
 	r.progress()
 	return nil
 }

@@ -141,11 +141,23 @@ func (r *Runner) initToken(ctx context.Context, q steps.InitToken) error {
 		return err
 	}
 	defer steps.Zero(user)
+	d := map[string]any{"uri": q.Token, "so_set": q.SOSet, "user_set": q.UserSet}
 	if err := r.env.InitToken(q.Token, so, user); err != nil {
-		return fmt.Errorf("initialising the token: %w", err)
+		if !r.fromResume || !r.initialisedWith(q.Token, user) {
+			return fmt.Errorf("initialising the token: %w", err)
+		}
+		// The interrupted run initialised the token just before it
+		// stopped: the token takes the user secret, so it is ours.
+		d["recovered"] = true
 	}
-	_, err = r.append("hsm.init_token", n, r.actorID(), map[string]string{"uri": q.Token, "so_set": q.SOSet, "user_set": q.UserSet})
+	_, err = r.append("hsm.init_token", n, r.actorID(), d)
 	return err
+}
+
+// initialisedWith reports whether the token accepts the user secret.
+func (r *Runner) initialisedWith(uri string, user []byte) bool {
+	tok, err := r.openToken(uri)
+	return err == nil && tok.Login(user, false) == nil
 }
 
 // keyData is the data of hsm.key.
@@ -225,6 +237,8 @@ type signData struct {
 	SHA256        string `json:"sha256"` // of the signature
 	// Recovered is set when a resumed ceremony found the signature saved
 	// just before the interruption, and checked it instead of signing again.
+	// When the file left behind is torn, the new signature is saved under a
+	// fresh name instead (Out), since nothing is ever overwritten.
 	Recovered bool `json:"recovered,omitempty"`
 }
 
@@ -261,21 +275,22 @@ func (r *Runner) sign(ctx context.Context, q steps.Sign) (map[string]any, error)
 	if err != nil {
 		return nil, fmt.Errorf("key %q: %w", q.Key, err)
 	}
-	sig, saved := r.leftover(q.Out)
+	out := q.Out
+	sig, saved := r.leftover(out)
 	if saved && steps.VerifySignature(signer.Public(), msg, sig) != nil {
-		return nil, fmt.Errorf("artifact %s exists and is not this key's signature of %s", q.Out, q.Input+q.Artifact)
+		saved, out = false, r.freshName(out)
 	}
 	alg := ""
 	if !saved {
 		if sig, alg, err = steps.SignVerified(signer, msg); err != nil {
 			return nil, err
 		}
-		if _, err := r.w.AddArtifact(q.Out, sig, n, r.actorID()); err != nil {
+		if _, err := r.w.AddArtifact(out, sig, n, r.actorID()); err != nil {
 			return nil, &recordError{fmt.Errorf("saving the signature: %w", err)}
 		}
 	}
 	d = signData{Key: q.Key, Input: q.Input, Artifact: q.Artifact, MessageSHA256: steps.DigestOf(msg).Hex, Algorithm: alg,
-		Out: q.Out, SHA256: steps.DigestOf(sig).Hex, Recovered: saved}
+		Out: out, SHA256: steps.DigestOf(sig).Hex, Recovered: saved}
 	if _, err := r.append("hsm.signed", n, r.actorID(), d); err != nil {
 		return nil, err
 	}
@@ -302,14 +317,15 @@ func (r *Runner) artifact(q steps.Artifact) (string, error) {
 	if err := r.rerun(q.Primitive(), partial, ""); err != nil {
 		return "", err
 	}
-	if b, ok := r.leftover(q.Name); ok {
-		if string(b) != q.Content {
-			return "", fmt.Errorf("artifact %s exists with other content", q.Name)
+	name := q.Name
+	if b, ok := r.leftover(name); ok {
+		if string(b) == q.Content {
+			_, err := r.append("artifact.recovered", n, r.actorID(), map[string]string{"name": name})
+			return steps.DigestOf(b).Hex, err
 		}
-		_, err := r.append("artifact.recovered", n, r.actorID(), map[string]string{"name": q.Name})
-		return steps.DigestOf(b).Hex, err
+		name = r.freshName(name)
 	}
-	if _, err := r.w.AddArtifact(q.Name, []byte(q.Content), n, r.actorID()); err != nil {
+	if _, err := r.w.AddArtifact(name, []byte(q.Content), n, r.actorID()); err != nil {
 		return "", &recordError{fmt.Errorf("saving artifact %s: %w", q.Name, err)}
 	}
 	r.progress()
@@ -325,4 +341,15 @@ func (r *Runner) leftover(name string) ([]byte, bool) {
 	}
 	b, err := os.ReadFile(filepath.Join(r.env.Bundle, transcript.ArtifactsDir, filepath.Base(name)))
 	return b, err == nil
+}
+
+// freshName is name with the first free numeric suffix: the file an
+// interrupted run tore while writing stays, recorded as it is.
+func (r *Runner) freshName(name string) string {
+	for i := 2; ; i++ {
+		c := fmt.Sprintf("%s.%d", name, i)
+		if _, err := os.Lstat(filepath.Join(r.env.Bundle, transcript.ArtifactsDir, c)); errors.Is(err, os.ErrNotExist) {
+			return c
+		}
+	}
 }

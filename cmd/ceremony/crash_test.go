@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ceremony-dev/ceremony/transcript"
+)
+
+// buildBinary builds the ceremony command for tests that must kill it.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "ceremony")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// countLines counts the transcript's complete lines.
+func countLines(bundle string) int {
+	b, _ := os.ReadFile(filepath.Join(bundle, transcript.TranscriptFile))
+	return bytes.Count(b, []byte{'\n'})
+}
+
+// countStepEnds counts step.end events in the valid part of the transcript.
+func countStepEnds(t *testing.T, bundle string) int {
+	n := 0
+	for e, err := range transcript.ReadEvents(filepath.Join(bundle, transcript.TranscriptFile)) {
+		if err != nil {
+			break // a torn last line
+		}
+		if e.Type == "step.end" {
+			n++
+		}
+	}
+	return n
+}
+
+// TestCrashSafety kills rehearsals of the demo with SIGKILL again and again,
+// each time a few events further on and at a random moment between events,
+// checks after every kill that the bundle is a valid prefix, resumes it, and
+// lets it finish: the bundle must then be complete with every step ended
+// exactly once. Bundles follow one another until 50 kills have been made.
+func TestCrashSafety(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and resumes rehearsals 50 times")
+	}
+	bin := buildBinary(t)
+	kills := 0
+	for b := 0; kills < 50; b++ {
+		if b == 5 {
+			t.Fatalf("only %d kills in %d bundles", kills, b)
+		}
+		k := crashUntilDone(t, bin, filepath.Join(t.TempDir(), "bundle"))
+		t.Logf("bundle %d: killed %d times, then complete", b+1, k)
+		kills += k
+	}
+	t.Logf("%d kills, each bundle resumed to completion", kills)
+}
+
+// crashUntilDone rehearses the demo into bundle, killing and resuming it
+// until it ends, and returns how many times it was killed.
+func crashUntilDone(t *testing.T, bin, bundle string) int {
+	env := append(os.Environ(), "CEREMONY_AUTO_PACE=3ms", "CEREMONY_AUTO_SHEETS="+bundle+".sheets")
+	script := filepath.Join("..", "..", "ceremonies", "demo.lua")
+	kills, stall, ends := 0, 0, 0
+	for {
+		args := []string{"resume", bundle, "--auto"}
+		if _, err := os.Stat(bundle); err != nil {
+			args = []string{"rehearse", script, "--auto", "--out", bundle}
+		}
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		// A resume records two events of its own before the room goes on.
+		target := countLines(bundle) + 3 + rand.IntN(2) + 6*stall
+		var err error
+		killed := false
+	watch:
+		for {
+			select {
+			case err = <-done:
+				break watch
+			case <-time.After(300 * time.Microsecond):
+				if countLines(bundle) >= target {
+					time.Sleep(time.Duration(rand.IntN(4000)) * time.Microsecond)
+					killed = cmd.Process.Signal(syscall.SIGKILL) == nil
+					err = <-done
+					break watch
+				}
+			}
+		}
+		var exit *exec.ExitError
+		if !killed || !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+			if err != nil {
+				t.Fatalf("%v: %v\n%s%s", args, err, stderr.String(), exceptions(bundle))
+			}
+			break // the ceremony ended before the kill
+		}
+		kills++
+		checkValidPrefix(t, bundle, countLines(bundle))
+		if n := countStepEnds(t, bundle); n > ends {
+			ends, stall = n, 0
+		} else {
+			stall++
+		}
+	}
+	rep, err := transcript.Verify(bundle, transcript.VerifyOptions{})
+	if rep == nil || rep.Verdict != transcript.Complete {
+		t.Fatalf("final bundle: %v", err)
+	}
+	checkDemoStepsOnce(t, bundle)
+	return kills
+}
+
+// checkDemoStepsOnce checks that each step of the demo ended exactly once,
+// in order.
+func checkDemoStepsOnce(t *testing.T, bundle string) {
+	t.Helper()
+	want := []string{"1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "3.4", "3.5", "4.1", "4.2", "4.3", "4.4"}
+	var got []string
+	for e, err := range transcript.ReadEvents(filepath.Join(bundle, transcript.TranscriptFile)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Type == "step.end" {
+			got = append(got, e.Step)
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("steps ended: %v\nwant %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("steps ended: %v\nwant %v", got, want)
+		}
+	}
+}
+
+// checkValidPrefix checks a killed bundle: its transcript must verify as a
+// valid prefix (perhaps with a torn last line), and its files must match
+// the transcript, except for an artifact written just before the kill and
+// not yet recorded, which resume records.
+func checkValidPrefix(t *testing.T, bundle string, at int) {
+	t.Helper()
+	rep, err := transcript.Verify(filepath.Join(bundle, transcript.TranscriptFile), transcript.VerifyOptions{})
+	if rep == nil || rep.Verdict == transcript.Invalid {
+		t.Fatalf("after a kill at line %d the transcript is not a valid prefix: %v", at, err)
+	}
+	rep, err = transcript.Verify(bundle, transcript.VerifyOptions{})
+	var fe *transcript.FileError
+	if rep == nil || rep.Verdict == transcript.Invalid && !(errors.As(err, &fe) && fe.Line == 0 && strings.HasPrefix(fe.Name, transcript.ArtifactsDir+"/")) {
+		t.Fatalf("after a kill at line %d the bundle is not a valid prefix: %v", at, err)
+	}
+}
+
+// exceptions lists the exceptions a bundle records, to explain a failure.
+func exceptions(bundle string) string {
+	var b strings.Builder
+	for e, err := range transcript.ReadEvents(filepath.Join(bundle, transcript.TranscriptFile)) {
+		if err != nil {
+			break
+		}
+		if e.Type == "exception" {
+			fmt.Fprintf(&b, "exception at step %s: %s\n", e.Step, e.Data)
+		}
+	}
+	return b.String()
+}
