@@ -392,6 +392,9 @@ func (t *SoftToken) Close() error {
 func (t *SoftToken) Describe() map[string]string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.closed {
+		return map[string]string{"error": ErrClosed.Error(), "rehearsal": "true"}
+	}
 	d := map[string]string{
 		"manufacturer": "ceremony",
 		"model":        "embedded software token",
