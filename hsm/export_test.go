@@ -14,6 +14,8 @@ type Probe struct {
 	p11
 	ExtraFlags                                  uint
 	Logins, Opens, Closes, Finalizes, Destroyed atomic.Int64
+	// EmptyPINLogins counts logins that left the PIN to the device.
+	EmptyPINLogins atomic.Int64
 }
 
 func (p *Probe) GetTokenInfo(slot uint) (pkcs11.TokenInfo, error) {
@@ -24,6 +26,9 @@ func (p *Probe) GetTokenInfo(slot uint) (pkcs11.TokenInfo, error) {
 
 func (p *Probe) Login(sh pkcs11.SessionHandle, userType uint, pin string) error {
 	p.Logins.Add(1)
+	if pin == "" {
+		p.EmptyPINLogins.Add(1)
+	}
 	return p.p11.Login(sh, userType, pin)
 }
 

@@ -246,3 +246,32 @@ func TestInitTokenOnSoftHSM(t *testing.T) {
 		t.Fatalf("describe: %v", d)
 	}
 }
+
+// TestProtectedAuthenticationPath: on a token with a PIN pad a nil secret
+// hands PIN entry to the device (C_Login without a PIN); elsewhere a nil
+// secret is refused before the token is asked.
+func TestProtectedAuthenticationPath(t *testing.T) {
+	tok := hsmtest.New(t, "pinpad")
+	probe := hsm.InstallProbe(t)
+	s, err := hsm.OpenURI(tok.URI(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Login(nil, false); !errors.Is(err, hsm.ErrSecretTooShort) || probe.Logins.Load() != 0 {
+		t.Fatalf("nil secret without a pin pad: %v after %d logins", err, probe.Logins.Load())
+	}
+	probe.ExtraFlags = pkcs11.CKF_PROTECTED_AUTHENTICATION_PATH
+	if pad, err := s.HasPINPad(); err != nil || !pad {
+		t.Fatalf("HasPINPad = %v, %v", pad, err)
+	}
+	// SoftHSM2 has no pin pad, so it refuses; what matters is that the
+	// module was asked without a PIN.
+	s.Login(nil, false)
+	if probe.EmptyPINLogins.Load() != 1 {
+		t.Fatalf("%d logins without a pin, want 1", probe.EmptyPINLogins.Load())
+	}
+	if err := s.Login(tok.UserSecret, false); err != nil {
+		t.Fatalf("a secret still works on a pin-pad token: %v", err)
+	}
+}
