@@ -28,10 +28,11 @@ var errReplayedException = errors.New("an exception was recorded here")
 // ignored reports whether a recorded event is not the result of anything the
 // script asks for: bookkeeping of the transcript and of earlier resumptions,
 // including artifact files a crash left behind, which Resume records
-// without a step.
+// without a step. Checkpoints are signatures over what came before; a
+// resumed run signs again where the recorded run ends.
 func ignored(e *transcript.Event) bool {
 	switch e.Type {
-	case transcript.TypeBegin, transcript.TypeResume, evResumed, evPaused:
+	case transcript.TypeBegin, transcript.TypeResume, transcript.TypeCheckpoint, evResumed, evPaused:
 		return true
 	case transcript.TypeArtifact:
 		return e.Step == ""

@@ -75,10 +75,9 @@ type Runner struct {
 	// meet what the interrupted run left on a token.
 	fromResume bool
 
-	act, step    int
-	checkpointed uint64 // events the last checkpoint covers, itself included
-	actor        *Participant
-	witnesses    []Participant
+	act, step int
+	actor     *Participant
+	witnesses []Participant
 
 	sets      map[string]*setState
 	token     steps.Token
@@ -149,13 +148,6 @@ func (r *Runner) Run(ctx context.Context) (err error) {
 	if err := r.checkpoint(); err != nil {
 		return err
 	}
-	// A resumed run that stopped just after its final checkpoint has
-	// recorded its resumption since: the last word must cover it too.
-	if n, _ := r.w.Head(); n != r.checkpointed {
-		if _, err := r.w.Checkpoint(); err != nil {
-			return fmt.Errorf("checkpoint: %w", err)
-		}
-	}
 	r.end(true)
 	return nil
 }
@@ -191,22 +183,16 @@ func (r *Runner) end(complete bool) {
 		HeadWords: pgpwords.Encode(head[:]), Bundle: r.env.Bundle})
 }
 
-// checkpoint signs the transcript at the end of an act, or consumes the
-// checkpoint the interrupted run already made there.
+// checkpoint signs the transcript at the end of an act. While the recorded
+// run goes on past this point there is nothing to sign: it signed there
+// itself.
 func (r *Runner) checkpoint() error {
-	if ev := r.peek(); ev != nil {
-		if ev.Type == transcript.TypeCheckpoint {
-			r.checkpointed = ev.Seq + 1
-			r.replay = r.replay[1:]
-			return nil
-		}
-		return r.diverged(ev, transcript.TypeCheckpoint)
+	if !r.live() {
+		return nil
 	}
-	e, err := r.w.Checkpoint()
-	if err != nil {
+	if _, err := r.w.Checkpoint(); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	r.checkpointed = e.Seq + 1
 	r.progress()
 	return nil
 }

@@ -57,11 +57,6 @@ func runRun(args []string, s stdio) int {
 	if c == nil {
 		return code
 	}
-	if c.cfg.Token.Embedded != "" {
-		errorf(s.err, "the embedded token is for rehearsals: a real ceremony needs a PKCS #11 token in [token]")
-		hintf(s.err, "use ceremony rehearse to practise with the embedded token")
-		return exitUsage
-	}
 	return c.start(*ui, s)
 }
 
@@ -158,6 +153,11 @@ func prepare(path string, src []byte, configPath, out string, rehearsal bool, s 
 			return nil, exitFailed
 		}
 		c.cfgDir = filepath.Dir(abs)
+	}
+	if !rehearsal && c.cfg.Token.Embedded != "" {
+		errorf(s.err, "the embedded token is for rehearsals: a real ceremony needs a PKCS #11 token in [token]")
+		hintf(s.err, "use ceremony rehearse to practise with the embedded token")
+		return nil, exitUsage
 	}
 	if problems := scripts.Check(script.Plan(), c.cfg.ScriptRoster()); len(problems) > 0 {
 		for _, p := range problems {
