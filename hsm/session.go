@@ -148,6 +148,7 @@ func (s *Session) Describe() map[string]string {
 	}
 	d := describeToken(ti)
 	d["module"] = s.path
+	d["uri"] = s.uri.String()
 	if li, err := s.ctx.GetInfo(); err == nil {
 		d["library"] = trim(li.LibraryDescription) + " " + version(li.LibraryVersion)
 		d["library_manufacturer"] = trim(li.ManufacturerID)
