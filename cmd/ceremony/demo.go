@@ -41,6 +41,10 @@ func runDemo(args []string, s stdio) int {
 		errorf(s.err, "%v", err)
 		return exitFailed
 	}
+	if err := ui.check(true); err != nil {
+		errorf(s.err, "%v", err)
+		return exitUsage
+	}
 	c, code := prepare(ceremonies.Demo, src, "", *out, true, s)
 	if c == nil {
 		return code

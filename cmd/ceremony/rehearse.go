@@ -28,6 +28,10 @@ func runRehearse(args []string, s stdio) int {
 		hintf(s.err, "ceremony rehearse --help shows an example")
 		return exitUsage
 	}
+	if err := ui.check(true); err != nil {
+		errorf(s.err, "%v", err)
+		return exitUsage
+	}
 	c, code := prepare(pos[0], nil, *config, *out, true, s)
 	if c == nil {
 		return code

@@ -53,6 +53,10 @@ func runRun(args []string, s stdio) int {
 		hintf(s.err, "ceremony run --help shows an example")
 		return exitUsage
 	}
+	if err := ui.check(false); err != nil {
+		errorf(s.err, "%v", err)
+		return exitUsage
+	}
 	c, code := prepare(pos[0], nil, *config, *out, false, s)
 	if c == nil {
 		return code
@@ -187,7 +191,7 @@ func (c *ceremonyRun) start(ui uiFlags, s stdio) int {
 	defer c.w.Close()
 	// A core dump of this process could hold a combined PIN or a share.
 	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{Cur: 0, Max: 0})
-	u, err := chooseUI(ui, c.rehearsal, s)
+	u, finish, err := chooseUI(ui, c.rehearsal, s)
 	if err != nil {
 		errorf(s.err, "%v", err)
 		return exitUsage
@@ -195,6 +199,7 @@ func (c *ceremonyRun) start(ui uiFlags, s stdio) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = runner.New(c.script, c.w, c.recorded, c.env(u)).Run(ctx)
+	finish()
 	var quit *runner.QuitError
 	switch {
 	case err == nil:
