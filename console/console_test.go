@@ -93,7 +93,7 @@ func TestConsoleCeremony(t *testing.T) {
 	}
 	want := "ceremony.begin  step.begin 1.1 exception 1.1 step.end 1.1 step.begin 1.2 oob.mismatch 1.2 exception 1.2 " +
 		"step.begin 1.2 oob.confirmed 1.2 step.end 1.2 step.begin 1.3 step.end 1.3 checkpoint  ceremony.end  checkpoint "
-	if got := strings.Join(types, " "); got != strings.TrimSpace(want) {
+	if got := strings.TrimSpace(strings.Join(types, " ")); got != strings.TrimSpace(want) {
 		t.Fatalf("recorded\n%s\nwant\n%s", got, want)
 	}
 }
