@@ -136,6 +136,7 @@ func Verify(path string, opts VerifyOptions) (*Report, error) {
 		return nil, err
 	}
 	rep := v.rep
+	rep.Head = hex.EncodeToString(v.prev[:])
 	rep.Verdict = classify(rep.Err)
 	if rep.Err != nil {
 		rep.Problem = rep.Err.Error()
@@ -490,7 +491,6 @@ func (v *verifier) checkFile(n uint64) error {
 // line.
 func (v *verifier) finish() error {
 	rep := v.rep
-	rep.Head = hex.EncodeToString(v.prev[:])
 	if v.file != nil && v.file.count > rep.Events {
 		return &TruncatedError{Covered: v.file.count, Have: rep.Events}
 	}

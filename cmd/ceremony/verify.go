@@ -1,0 +1,144 @@
+package main
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ceremony-dev/ceremony/pgpwords"
+	"github.com/ceremony-dev/ceremony/transcript"
+)
+
+func init() {
+	register(&command{
+		name:    "verify",
+		summary: "check a ceremony bundle or transcript: chain, signatures, files",
+		run:     runVerify,
+	})
+}
+
+func runVerify(args []string, s stdio) int {
+	flags := newFlags(s, "verify PATH [--allow-incomplete] [--json]",
+		`Checks a ceremony bundle (a directory) or a lone transcript.jsonl, offline:
+every line's seq, prev hash, time and canonical encoding, every checkpoint's
+signature and count, and for a bundle also script.lua, config.toml, every
+artifact and the checkpoint file against what the transcript recorded.
+
+Exit status: 0 for a complete, valid ceremony; 1 for an invalid transcript
+(the message names the first bad line and why) or one that never reached its
+final checkpoint (incomplete, or torn by a crash during a write); 2 when the
+check could not run. A lone transcript.jsonl is checked without its files:
+use the bundle directory for the full check.`,
+		"ceremony verify ./ksk-2026-04")
+	allowIncomplete := flags.Bool("allow-incomplete", false, "exit 0 for a valid prefix that is incomplete or torn (e.g. after a crash)")
+	asJSON := flags.Bool("json", false, "print the report as JSON on stdout (verdict, events, checkpoints, signers, artifacts)")
+	pos, code := parseArgs(flags, args)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) != 1 {
+		errorf(s.err, "verify takes one bundle directory or transcript file")
+		hintf(s.err, "ceremony verify ./ksk-2026-04")
+		return exitUsage
+	}
+	rep, err := transcript.Verify(pos[0], transcript.VerifyOptions{})
+	if rep == nil {
+		errorf(s.err, "%v", err)
+		return exitUsage
+	}
+	if *asJSON {
+		enc := json.NewEncoder(s.out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			errorf(s.err, "%v", err)
+			return exitUsage
+		}
+	} else {
+		printReport(s.out, pos[0], rep)
+	}
+	switch rep.Verdict {
+	case transcript.Complete:
+		return exitOK
+	case transcript.Incomplete, transcript.Torn:
+		if *allowIncomplete {
+			return exitOK
+		}
+		errorf(s.err, "%s: %v", rep.Verdict, err)
+		hintf(s.err, "a valid prefix of an interrupted ceremony; 'ceremony resume' continues it, --allow-incomplete accepts it")
+		return exitFailed
+	}
+	errorf(s.err, "invalid: %v", err)
+	return exitFailed
+}
+
+func printReport(w io.Writer, path string, rep *transcript.Report) {
+	row := func(k, format string, a ...any) { fmt.Fprintf(w, "%-12s %s\n", k, fmt.Sprintf(format, a...)) }
+	what := "bundle"
+	if !rep.Bundle {
+		what = "transcript (bundle files not checked)"
+	}
+	row(what, "%s", path)
+	if rep.ID != "" {
+		mark := ""
+		if rep.Rehearsal {
+			mark = "  REHEARSAL"
+		}
+		row("ceremony", "%s  %q version %q%s", rep.ID, rep.Name, rep.Version, mark)
+	}
+	row("events", "%d valid", rep.Events)
+	if head, err := hex.DecodeString(rep.Head); err == nil && rep.Events > 0 {
+		row("head", "%s", rep.Head)
+		row("", "%s", strings.Join(pgpwords.Encode(head), " "))
+	}
+	for i, k := range rep.SessionKeys {
+		label := "session key"
+		if i > 0 {
+			label = "resumed"
+		}
+		row(label, "line %d: %s", k.Line, k.Key)
+	}
+	row("checkpoints", "%d in the transcript", rep.Checkpoints)
+	if f := rep.Final; f != nil {
+		where := transcript.CheckpointFile + " file"
+		if f.Line > 0 {
+			where = fmt.Sprintf("line %d", f.Line)
+		}
+		row("final", "%s covers %d events", where, f.Count)
+		for _, sg := range f.Signers {
+			role := "cosigner"
+			if sg.Session {
+				role = "session key"
+			}
+			row("signed by", "%s+%s (%s)", sg.Name, sg.KeyHash, role)
+		}
+		for _, sg := range f.Unverified {
+			row("unverified", "%s+%s (key not known to this check)", sg.Name, sg.KeyHash)
+		}
+	}
+	for _, a := range rep.Artifacts {
+		row("artifact", "%s  %s  %d bytes (line %d)", a.SHA256, a.Name, a.Size, a.Line)
+	}
+	row("verdict", "%s", verdictText(rep))
+}
+
+func verdictText(rep *transcript.Report) string {
+	switch rep.Verdict {
+	case transcript.Complete:
+		return "complete and valid"
+	case transcript.Incomplete:
+		return "valid prefix, incomplete"
+	case transcript.Torn:
+		return "valid prefix, torn last line"
+	}
+	var trunc *transcript.TruncatedError
+	if errors.As(rep.Err, &trunc) {
+		return "invalid: truncated"
+	}
+	if rep.Line > 0 {
+		return fmt.Sprintf("invalid from line %d", rep.Line)
+	}
+	return "invalid"
+}
