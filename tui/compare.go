@@ -20,6 +20,8 @@ type comparer struct {
 	// last mismatch, -1 when none.
 	diffHex, diffWord int
 	err               string
+	// checking is set while Check runs.
+	checking bool
 }
 
 func newComparer(c runner.Comparison) *comparer {
@@ -33,19 +35,30 @@ func (p *comparer) wide() bool     { return true }
 func (p *comparer) paste(s string) { p.readBack.insert(s) }
 func (p *comparer) keys() []string { return []string{"enter check the read-back", "ctrl+u clear"} }
 
-func (p *comparer) key(k tea.KeyPressMsg) (result, bool) {
+func (p *comparer) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
+	if p.checking {
+		return result{}, false, nil
+	}
 	if k.String() != "enter" {
 		p.readBack.key(k)
-		return result{}, false
+		return result{}, false, nil
 	}
 	text := strings.TrimSpace(p.readBack.String())
 	if text == "" {
 		p.err = "type what " + p.c.Remote.Name + " reads back, word by word or digit by digit"
-		return result{}, false
+		return result{}, false, nil
 	}
-	diff, err := p.c.Check(text)
+	p.checking = true
+	return result{}, false, func() tea.Msg {
+		diff, err := p.c.Check(text)
+		return finished{p, func() (result, bool, tea.Cmd) { return p.checked(text, diff, err) }}
+	}
+}
+
+func (p *comparer) checked(text string, diff int, err error) (result, bool, tea.Cmd) {
+	p.checking = false
 	if diff < 0 && err == nil {
-		return result{}, true
+		return result{}, true, nil
 	}
 	p.diffHex, p.diffWord = -1, -1
 	if isHex(text) {
@@ -61,7 +74,7 @@ func (p *comparer) key(k tea.KeyPressMsg) (result, bool) {
 	default:
 		p.err = fmt.Sprintf("the read-back differs from word %d on (highlighted)", diff+1)
 	}
-	return result{}, false
+	return result{}, false, nil
 }
 
 func isHex(s string) bool {
@@ -92,6 +105,9 @@ func (p *comparer) view(st *styles, w int) []string {
 	lines = append(lines, "")
 	lines = append(lines, wordGrid(st, p.c.Words, w, p.diffWord)...)
 	lines = append(lines, "", "Read back: "+p.readBack.render(st))
+	if p.checking {
+		lines = append(lines, st.bold.Render("checking…"))
+	}
 	if p.err != "" {
 		lines = append(lines, errLines(st, p.err, w)...)
 	}

@@ -13,8 +13,11 @@ import (
 type prompt interface {
 	// title names the prompt in one line.
 	title() string
-	// key handles a key press; done reports that res is the answer.
-	key(k tea.KeyPressMsg) (res result, done bool)
+	// key handles a key press; done reports that res is the answer. A
+	// closure that records something (Submit, Check) runs off the event loop
+	// in work, so that the runner can report progress while it runs; work's
+	// message, a finished, brings the outcome back.
+	key(k tea.KeyPressMsg) (res result, done bool, work tea.Cmd)
 	// paste handles pasted text; widgets that must be typed ignore it.
 	paste(s string)
 	// view renders the prompt at the given width.
@@ -31,6 +34,12 @@ type prompt interface {
 type clearer interface{ clears() }
 
 type tickMsg time.Time
+
+// finished brings the outcome of a prompt's work back to the event loop.
+type finished struct {
+	prompt  prompt
+	outcome func() (result, bool, tea.Cmd)
+}
 
 type model struct {
 	ui            *UI
@@ -89,6 +98,12 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			close(msg.seen)
 		}
 		return m, tea.Batch(cmd, m.listen())
+	case finished:
+		// A prompt cancelled or answered meanwhile has no use for it.
+		if m.pending != nil && m.pending.prompt == msg.prompt {
+			r, done, work := msg.outcome()
+			return m, m.settle(r, done, work)
+		}
 	case tea.PasteMsg:
 		switch {
 		case m.quitField != nil:
@@ -179,12 +194,20 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 	if m.pending == nil {
 		return nil
 	}
+	r, done, work := m.pending.prompt.key(k)
+	return m.settle(r, done, work)
+}
+
+// settle answers the pending prompt when it is done, and otherwise starts
+// what work it has.
+func (m *model) settle(r result, done bool, work tea.Cmd) tea.Cmd {
+	if !done {
+		return work
+	}
 	p := m.pending.prompt
-	if r, done := p.key(k); done {
-		m.answer(r)
-		if _, ok := p.(clearer); ok {
-			return tea.ClearScreen
-		}
+	m.answer(r)
+	if _, ok := p.(clearer); ok {
+		return tea.ClearScreen
 	}
 	return nil
 }

@@ -19,6 +19,8 @@ type shareEntry struct {
 	// hint is a live remark on the letters typed so far; err the refusal of
 	// the last word or of the whole share.
 	hint, err string
+	// checking is set while Submit runs.
+	checking bool
 }
 
 func newShareEntry(s runner.ShareEntry) *shareEntry { return &shareEntry{s: s} }
@@ -37,7 +39,10 @@ func (p *shareEntry) keys() []string {
 	return []string{"space/tab/enter next word", "backspace correct", "ctrl+u clear word"}
 }
 
-func (p *shareEntry) key(k tea.KeyPressMsg) (result, bool) {
+func (p *shareEntry) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
+	if p.checking {
+		return result{}, false, nil
+	}
 	switch k.String() {
 	case "space", "tab", "enter":
 		return p.next()
@@ -51,11 +56,11 @@ func (p *shareEntry) key(k tea.KeyPressMsg) (result, bool) {
 			p.words = p.words[:len(p.words)-1]
 		}
 		p.live()
-		return result{}, false
+		return result{}, false, nil
 	case "ctrl+u":
 		p.clearBuf()
 		p.hint, p.err = "", ""
-		return result{}, false
+		return result{}, false, nil
 	}
 	if len(k.Text) == 1 && k.Mod&^tea.ModShift == 0 {
 		c := k.Text[0]
@@ -68,7 +73,7 @@ func (p *shareEntry) key(k tea.KeyPressMsg) (result, bool) {
 			p.live()
 		}
 	}
-	return result{}, false
+	return result{}, false, nil
 }
 
 // live remarks on the letters typed so far, before the word is finished.
@@ -86,9 +91,9 @@ func (p *shareEntry) clearBuf() {
 
 // next finishes the word being typed: completes a unique prefix, checks the
 // word, and submits the share after its last word.
-func (p *shareEntry) next() (result, bool) {
+func (p *shareEntry) next() (result, bool, tea.Cmd) {
 	if len(p.buf) == 0 {
-		return result{}, false
+		return result{}, false, nil
 	}
 	i, typed := len(p.words), string(p.buf)
 	word := typed
@@ -98,7 +103,7 @@ func (p *shareEntry) next() (result, bool) {
 			word = c[0]
 		case len(c) > 1 && (p.s.CheckWord == nil || p.s.CheckWord(i, typed) != nil):
 			p.hint = fmt.Sprintf("more letters needed: %d words start like this", len(c))
-			return result{}, false
+			return result{}, false, nil
 		}
 	}
 	p.clearBuf()
@@ -106,21 +111,29 @@ func (p *shareEntry) next() (result, bool) {
 	if p.s.CheckWord != nil {
 		if err := p.s.CheckWord(i, word); err != nil {
 			p.err = err.Error()
-			return result{}, false
+			return result{}, false, nil
 		}
 	}
 	p.err = ""
 	p.words = append(p.words, word)
 	if len(p.words) < p.s.Words {
-		return result{}, false
+		return result{}, false, nil
 	}
-	err := p.s.Submit(p.words)
-	p.words = nil
+	words := p.words
+	p.words, p.checking = nil, true
+	return result{}, false, func() tea.Msg {
+		err := p.s.Submit(words)
+		return finished{p, func() (result, bool, tea.Cmd) { return p.submitted(err) }}
+	}
+}
+
+func (p *shareEntry) submitted(err error) (result, bool, tea.Cmd) {
+	p.checking = false
 	if err != nil {
 		p.err = "share not accepted: " + err.Error() + ". Type the whole share again from word 1"
-		return result{}, false
+		return result{}, false, nil
 	}
-	return result{}, true
+	return result{}, true, nil
 }
 
 func (p *shareEntry) view(st *styles, w int) []string {
@@ -145,7 +158,10 @@ func (p *shareEntry) view(st *styles, w int) []string {
 		}
 	}
 	typing := st.dim.Render("waiting for letters")
-	if len(p.buf) > 0 {
+	switch {
+	case p.checking:
+		typing = st.bold.Render("checking the share…")
+	case len(p.buf) > 0:
 		typing = st.bold.Render("typing…")
 	}
 	lines = append(lines, "", fmt.Sprintf("Word %d of %d: ", min(len(p.words)+1, p.s.Words), p.s.Words)+typing)

@@ -240,3 +240,32 @@ func TestCompareShowsCheckError(t *testing.T) {
 	r.waitFor("neither hex digits nor PGP words")
 	pending(t, got)
 }
+
+// TestClosuresMayReport: the runner records an event inside Submit and Check
+// and reports progress from there; the screen must take it, not deadlock.
+func TestClosuresMayReport(t *testing.T) {
+	r := newKSK(t, 80, 24)
+	submit := func([]string) error {
+		r.ui.Progress(at(1, 1))
+		return nil
+	}
+	got := ask(r, noValue(func(ctx context.Context) error { return r.ui.Share(ctx, shareEntry(submit)) }))
+	r.waitFor("Share entry")
+	typeWords(r, "tac yuc upr ret snapl wic ")
+	if _, err := await(t, got); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("step 2.2")
+	check := func(s string) (int, error) {
+		r.ui.Progress(at(0, 0))
+		return checkReadBack(s)
+	}
+	cmp := ask(r, noValue(func(ctx context.Context) error { return r.ui.Compare(ctx, comparison(check)) }))
+	r.waitFor("Compare out of band")
+	r.tm.Type(kskHex)
+	r.keys("enter")
+	if _, err := await(t, cmp); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("step 1.1")
+}

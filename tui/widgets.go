@@ -38,7 +38,7 @@ func (p *chooser) wide() bool     { return false }
 func (p *chooser) paste(string)   {}
 func (p *chooser) keys() []string { return []string{"↑/↓ move", "1-9 pick", "enter choose"} }
 
-func (p *chooser) key(k tea.KeyPressMsg) (result, bool) {
+func (p *chooser) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
 	switch s := k.String(); s {
 	case "up", "k":
 		p.sel = max(p.sel-1, 0)
@@ -46,14 +46,14 @@ func (p *chooser) key(k tea.KeyPressMsg) (result, bool) {
 		p.sel = min(p.sel+1, len(p.c.Options)-1)
 	case "enter":
 		if len(p.c.Options) > 0 {
-			return result{index: p.sel}, true
+			return result{index: p.sel}, true, nil
 		}
 	default:
 		if len(s) == 1 && s[0] >= '1' && s[0] <= '9' && int(s[0]-'1') < len(p.c.Options) {
 			p.sel = int(s[0] - '1')
 		}
 	}
-	return result{}, false
+	return result{}, false, nil
 }
 
 func (p *chooser) view(st *styles, w int) []string {
@@ -90,12 +90,12 @@ func (p *confirmer) keys() []string {
 	return []string{"type initials", "enter confirm"}
 }
 
-func (p *confirmer) key(k tea.KeyPressMsg) (result, bool) {
+func (p *confirmer) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
 	if k.String() != "enter" {
 		if p.stage > 0 && p.initials.key(k) {
 			p.err = ""
 		}
-		return result{}, false
+		return result{}, false, nil
 	}
 	if p.stage > 0 {
 		wit := p.c.Witnesses[p.stage-1]
@@ -103,14 +103,14 @@ func (p *confirmer) key(k tea.KeyPressMsg) (result, bool) {
 			if err := p.c.CheckInitials(wit, strings.TrimSpace(p.initials.String())); err != nil {
 				p.err = err.Error()
 				p.initials.clear()
-				return result{}, false
+				return result{}, false, nil
 			}
 		}
 		p.initials.clear()
 	}
 	p.stage++
 	p.err = ""
-	return result{}, p.stage > len(p.c.Witnesses)
+	return result{}, p.stage > len(p.c.Witnesses), nil
 }
 
 func (p *confirmer) view(st *styles, w int) []string {
@@ -165,12 +165,12 @@ func (p *valuer) paste(s string) {
 	}
 }
 
-func (p *valuer) key(k tea.KeyPressMsg) (result, bool) {
+func (p *valuer) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
 	if k.String() != "enter" {
 		if p.input.key(k) {
 			p.err = ""
 		}
-		return result{}, false
+		return result{}, false, nil
 	}
 	if p.v.Validate != nil {
 		if err := p.v.Validate(p.input.buf); err != nil {
@@ -178,10 +178,10 @@ func (p *valuer) key(k tea.KeyPressMsg) (result, bool) {
 			if p.v.Secret {
 				p.input.clear()
 			}
-			return result{}, false
+			return result{}, false, nil
 		}
 	}
-	return result{value: p.input.take()}, true
+	return result{value: p.input.take()}, true, nil
 }
 
 func (p *valuer) view(st *styles, w int) []string {
@@ -223,15 +223,15 @@ func (p *sheeter) keys() []string {
 	return []string{"enter show the sheet"}
 }
 
-func (p *sheeter) key(k tea.KeyPressMsg) (result, bool) {
+func (p *sheeter) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
 	if k.String() != "enter" {
-		return result{}, false
+		return result{}, false, nil
 	}
 	if !p.shown {
 		p.shown = true
-		return result{}, false
+		return result{}, false, nil
 	}
-	return result{}, true
+	return result{}, true, nil
 }
 
 func (p *sheeter) view(st *styles, w int) []string {
@@ -313,15 +313,15 @@ func (p *exceptionForm) paste(s string) {
 	}
 }
 
-func (p *exceptionForm) key(k tea.KeyPressMsg) (result, bool) {
+func (p *exceptionForm) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
 	p.err = ""
 	switch k.String() {
 	case "tab", "down":
 		p.focus = (p.focus + 1) % fieldCount
-		return result{}, false
+		return result{}, false, nil
 	case "shift+tab", "up":
 		p.focus = (p.focus + fieldCount - 1) % fieldCount
-		return result{}, false
+		return result{}, false, nil
 	case "left", "right":
 		step := 1
 		if k.String() == "left" {
@@ -333,18 +333,18 @@ func (p *exceptionForm) key(k tea.KeyPressMsg) (result, bool) {
 		case fieldApprover:
 			p.approver = cycle(p.approver, step, len(p.f.Approvers))
 		}
-		return result{}, false
+		return result{}, false, nil
 	case "enter":
 		if p.focus < fieldApprover {
 			p.focus++
-			return result{}, false
+			return result{}, false, nil
 		}
 		return p.submit()
 	}
 	if f := p.text(); f != nil {
 		f.key(k)
 	}
-	return result{}, false
+	return result{}, false, nil
 }
 
 func cycle(i, step, n int) int {
@@ -354,7 +354,7 @@ func cycle(i, step, n int) int {
 	return (i + step + n) % n
 }
 
-func (p *exceptionForm) submit() (result, bool) {
+func (p *exceptionForm) submit() (result, bool, tea.Cmd) {
 	r := runner.ExceptionReport{
 		Expected: strings.TrimSpace(p.expected.String()),
 		Happened: strings.TrimSpace(p.happened.String()),
@@ -371,9 +371,9 @@ func (p *exceptionForm) submit() (result, bool) {
 	default:
 		r.Decision = p.f.Decisions[p.decision]
 		r.Approver = p.f.Approvers[p.approver]
-		return result{report: r}, true
+		return result{report: r}, true, nil
 	}
-	return result{}, false
+	return result{}, false, nil
 }
 
 func (p *exceptionForm) view(st *styles, w int) []string {
