@@ -284,6 +284,9 @@ var moduleName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 // same sandbox. Only plain names are accepted: no directories, no paths.
 func (s *Script) require(L *lua.LState) int {
 	name := L.CheckString(1)
+	if s.dir == "" {
+		L.RaiseError("require %q: this script was loaded without a module directory", name)
+	}
 	if !moduleName.MatchString(name) {
 		L.RaiseError("require %q: only modules beside the script, by plain name (letters, digits, _ and -), may be loaded", name)
 	}
