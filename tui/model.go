@@ -122,6 +122,10 @@ func (m *model) fromRunner(msg tea.Msg) tea.Cmd {
 		m.cer = runner.Ceremony(msg)
 		m.outline = newOutline(m.cer)
 	case progressMsg:
+		if msg.Act != m.status.Act || msg.Step != m.status.Step {
+			// A new step starts clean: the last step's notice is history.
+			m.notice = nil
+		}
 		m.status = runner.Status(msg)
 		m.outline.states = m.status.States
 	case noticeMsg:
@@ -139,9 +143,12 @@ func (m *model) fromRunner(msg tea.Msg) tea.Cmd {
 			msg.reply <- result{err: runner.ErrException}
 			m.raised = false
 		default:
+			if c, ok := msg.prompt.(*confirmer); ok {
+				if v, _ := m.outline.step(m.status.Act, m.status.Step); v.Text != c.c.Step.Text {
+					c.ask = c.c.Step.Text
+				}
+			}
 			m.pending = msg
-			// A new prompt starts clean: the last step's notice is history.
-			m.notice = nil
 		}
 	case cancelMsg:
 		if m.pending == msg.req {

@@ -94,7 +94,7 @@ func (m *model) header(w int) []string {
 		events += " · head " + m.st.bold.Render(strings.Join(m.status.HeadWords, " "))
 	}
 	done, total := m.outline.progress()
-	where := fmt.Sprintf("%d of %d steps done ", done, total)
+	where := fmt.Sprintf("%d/%d done ", done, total)
 	if v, ok := m.outline.step(m.status.Act, m.status.Step); ok {
 		where = "step " + v.Number + " · " + where
 	}
@@ -147,11 +147,11 @@ func (m *model) footer(w int) []string {
 
 func (m *model) body(w, h int) []string {
 	if m.end != nil && m.pending == nil && m.quitField == nil {
-		return clip(m.endView(w), h)
+		return pad(clip(m.endView(w), h), h)
 	}
 	wide := m.pending != nil && m.pending.prompt.wide()
 	if w < minOutline || (wide && w < roomyOutline) || len(m.outline.entries) == 0 {
-		return clip(m.main(w, h, wide), h)
+		return pad(clip(m.main(w, h, wide), h), h)
 	}
 	ow := min(max(w*3/10, 24), 40)
 	left := m.outline.view(&m.st, ow, h)
@@ -169,6 +169,14 @@ func (m *model) body(w, h int) []string {
 		out[i] = fit(l, ow) + sep + r
 	}
 	return out
+}
+
+// pad fills lines up to h, so that the footer stays at the bottom.
+func pad(lines []string, h int) []string {
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return lines
 }
 
 // clip keeps the first h lines, marking what was cut.

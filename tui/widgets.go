@@ -71,7 +71,10 @@ func (p *chooser) view(st *styles, w int) []string {
 // confirmer asks the actor to confirm a step was carried out, then each
 // witness to confirm with their own initials.
 type confirmer struct {
-	c        runner.Confirmation
+	c runner.Confirmation
+	// ask is what is confirmed, when it is not the step's instruction
+	// already on screen (a checklist item, the clock, a sign-off).
+	ask      string
 	stage    int // 0: the actor; i > 0: witness i-1
 	initials field
 	err      string
@@ -85,7 +88,7 @@ func (p *confirmer) paste(string)  {}
 
 func (p *confirmer) keys() []string {
 	if p.stage == 0 {
-		return []string{"enter carried out"}
+		return []string{"enter confirm"}
 	}
 	return []string{"type initials", "enter confirm"}
 }
@@ -120,11 +123,15 @@ func (p *confirmer) view(st *styles, w int) []string {
 		}
 		return "[ ]"
 	}
-	lines := []string{"",
-		box(p.stage > 0) + " " + st.bold.Render(p.c.Actor.Name) + " (" + strings.Join(p.c.Actor.Roles, ", ") + ") carried out the step",
+	var lines []string
+	if p.ask != "" {
+		lines = append(lines, markdown(st, p.ask, w)...)
 	}
+	lines = append(lines, "",
+		box(p.stage > 0)+" "+st.bold.Render(p.c.Actor.Name)+" ("+strings.Join(p.c.Actor.Roles, ", ")+") confirms",
+	)
 	for i, wit := range p.c.Witnesses {
-		line := box(p.stage > i+1) + " " + st.bold.Render(wit.Name) + " (" + strings.Join(wit.Roles, ", ") + ") witnessed it"
+		line := box(p.stage > i+1) + " " + st.bold.Render(wit.Name) + " (" + strings.Join(wit.Roles, ", ") + ") witnesses"
 		if p.stage == i+1 {
 			line += " — initials: " + p.initials.render(st)
 		}
@@ -135,7 +142,7 @@ func (p *confirmer) view(st *styles, w int) []string {
 	case p.err != "":
 		lines = append(lines, errLines(st, p.err, w)...)
 	case p.stage == 0:
-		lines = append(lines, wrap(p.c.Actor.Name+", press enter once the step is carried out.", w, "")...)
+		lines = append(lines, wrap(p.c.Actor.Name+", press enter to confirm.", w, "")...)
 	default:
 		lines = append(lines, wrap(p.c.Witnesses[p.stage-1].Name+", type your initials and press enter.", w, "")...)
 	}
