@@ -66,7 +66,20 @@ type checker struct {
 	roles    map[string]*Role
 	inputs   map[string]bool
 	people   map[string][]string // role id -> participant ids; nil without a roster
+	made     map[string]int      // artifact name -> line that saves it
+	keys     map[string]int      // key label -> line that generates it
 	problems []Problem
+}
+
+// once reports a second use of a name that must be unique: artifacts are
+// created with O_EXCL and key labels are refused when they exist, so a
+// duplicate would stop the ceremony halfway.
+func (c *checker) once(seen map[string]int, name string, line int, what string) {
+	if first, ok := seen[name]; ok {
+		c.add(line, "%s %q is made twice (first at line %d)", what, name, first)
+		return
+	}
+	seen[name] = line
 }
 
 func (c *checker) add(line int, format string, a ...any) {
@@ -126,6 +139,8 @@ func (c *checker) roleCounts() {
 
 func (c *checker) acts(r *Roster) {
 	sets := map[string]int{} // share set -> line of the split that creates it
+	c.made = map[string]int{}
+	c.keys = map[string]int{}
 	if r != nil {
 		for _, s := range r.Sets {
 			sets[s] = 0
@@ -189,6 +204,14 @@ func (c *checker) call(req steps.Request, sets map[string]int) {
 		c.role(line, r.With, "verify_out_of_band with")
 	case steps.Sign:
 		useInput(r.Input)
+		if _, ok := c.made[r.Artifact]; r.Artifact != "" && !ok {
+			c.add(line, "artifact %q is signed before any step saves it", r.Artifact)
+		}
+		c.once(c.made, r.Out, line, "artifact")
+	case steps.Artifact:
+		c.once(c.made, r.Name, line, "artifact")
+	case steps.GenerateKey:
+		c.once(c.keys, r.Label, line, "key")
 	case steps.SplitSecret:
 		if first, ok := sets[r.Set]; ok {
 			if first > 0 {
