@@ -100,6 +100,10 @@ func (e *UnknownWordError) Error() string {
 	return fmt.Sprintf("word %d is not in the PGP word list", e.Pos+1)
 }
 
+// Suggestions returns Nearest to a UI that knows the error only by this
+// method, so that it can offer the words to the person typing.
+func (e *UnknownWordError) Suggestions() []string { return e.Nearest }
+
 // Cause is DecodeWord's and Decode's guess at why a word is in the wrong column.
 type Cause int
 

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -22,6 +23,11 @@ type shareEntry struct {
 	// checking is set while Submit runs.
 	checking bool
 }
+
+// suggester is an error that knows the valid words nearest to a mistyped
+// one; the share format's word errors do, without naming them in Error, since
+// they are for the eyes of the person typing only.
+type suggester interface{ Suggestions() []string }
 
 func newShareEntry(s runner.ShareEntry) *shareEntry { return &shareEntry{s: s} }
 
@@ -111,6 +117,10 @@ func (p *shareEntry) next() (result, bool, tea.Cmd) {
 	if p.s.CheckWord != nil {
 		if err := p.s.CheckWord(i, word); err != nil {
 			p.err = err.Error()
+			var near suggester
+			if errors.As(err, &near) && len(near.Suggestions()) > 0 {
+				p.err += "; nearest: " + strings.Join(near.Suggestions()[:min(len(near.Suggestions()), 3)], ", ")
+			}
 			return result{}, false, nil
 		}
 	}

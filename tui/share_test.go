@@ -40,8 +40,20 @@ func checkWord(i int, word string) error {
 	case in(1 - i%2):
 		return fmt.Errorf("word %d is a word of the other column: it may be swapped with its neighbour", i+1)
 	}
-	return fmt.Errorf("word %d is not in the PGP word list; nearest: upset, upshot", i+1)
+	return &unknownWord{pos: i, nearest: []string{"upset", "upshot"}}
 }
+
+// unknownWord is a refusal that keeps its suggestions out of its message, as
+// the share format's does.
+type unknownWord struct {
+	pos     int
+	nearest []string
+}
+
+func (e *unknownWord) Error() string {
+	return fmt.Sprintf("word %d is not in the PGP word list", e.pos+1)
+}
+func (e *unknownWord) Suggestions() []string { return e.nearest }
 
 func shareEntry(submit func([]string) error) runner.ShareEntry {
 	if submit == nil {
@@ -67,7 +79,7 @@ func TestShareEntry(t *testing.T) {
 		{"typing", nil, "tac yuc up", "typing…"},
 		{"ambiguous_prefix", nil, "tac yuc up ", "more letters needed: 3 words"},
 		{"no_word_starts_so", nil, "tac yuc upx", "no word for this position"},
-		{"unknown_word", nil, "tac yuc uproat ", "not in the PGP word list"},
+		{"unknown_word", nil, "tac yuc uproat ", "nearest: upset, upshot"},
 		{"wrong_column", nil, "tac talon ", "other column"},
 		{"checksum_mismatch", refuse("the share's check words do not match: a word is wrong somewhere; compare every word with the sheet"),
 			"tac yuc upr ret snapl wic ", "check words do not match"},
