@@ -1,6 +1,7 @@
 package scripts
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -108,27 +109,16 @@ func LoadSource(ctx context.Context, src []byte, opts Options) (*Script, error) 
 	if opts.MemoryLimit <= 0 {
 		opts.MemoryLimit = DefaultMemoryLimit
 	}
-	s := &Script{
-		name:    opts.Name,
-		dir:     opts.ModuleDir,
-		opts:    opts,
-		fns:     map[*Step]*lua.LFunction{},
-		modules: map[string]lua.LValue{},
-		sources: map[string][]byte{opts.Name: src},
-		inputs:  map[string]bool{},
-	}
-	s.L = newState(&s.atMatch)
-	s.install()
-	fn, err := s.L.Load(strings.NewReader(string(src)), s.name)
+	chunk, err := parse.Parse(strings.NewReader(string(src)), opts.Name)
 	if err != nil {
-		s.Close()
-		return nil, syntaxError(err, s.name)
+		return nil, syntaxError(err, opts.Name, src)
 	}
-	if err := s.call(ctx, fn, &callState{ctx: ctx}); err != nil {
-		s.Close()
-		return nil, err
+	proto, err := lua.Compile(chunk, opts.Name)
+	if err != nil {
+		return nil, syntaxError(err, opts.Name, src)
 	}
-	if err := s.finish(); err != nil {
+	s := &Script{name: opts.Name, dir: opts.ModuleDir, opts: opts, sources: map[string][]byte{opts.Name: src}}
+	if err := s.declare(ctx, proto); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -136,7 +126,59 @@ func LoadSource(ctx context.Context, src []byte, opts Options) (*Script, error) 
 		s.Close()
 		return nil, err
 	}
+	// The dry run fed placeholders to the step functions, and they may have
+	// kept some in variables. The steps run for real in a state the dry run
+	// never touched: the script's own, declared again.
+	dry := s.plan
+	s.L.Close()
+	if err := s.declare(ctx, proto); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := sameShape(dry, s.plan); err != nil {
+		s.Close()
+		return nil, &Error{File: s.name, Msg: err.Error()}
+	}
+	for a := range s.plan.Acts {
+		for i := range s.plan.Acts[a].Steps {
+			s.plan.Acts[a].Steps[i].Calls = dry.Acts[a].Steps[i].Calls
+		}
+	}
 	return s, nil
+}
+
+// declare runs the script's main chunk in a fresh state to build its plan.
+func (s *Script) declare(ctx context.Context, proto *lua.FunctionProto) error {
+	s.L = newState(&s.atMatch)
+	s.plan, s.decls, s.pending = nil, nil, nil
+	s.fns = map[*Step]*lua.LFunction{}
+	s.modules = map[string]lua.LValue{}
+	s.inputs = map[string]bool{}
+	s.install()
+	if err := s.call(ctx, s.L.NewFunctionFromProto(proto), &callState{ctx: ctx}); err != nil {
+		return err
+	}
+	return s.finish()
+}
+
+// sameShape makes sure a script declares the same steps each time it runs,
+// as it must with no clock, randomness or files of its own.
+func sameShape(a, b *Plan) error {
+	if len(a.Acts) != len(b.Acts) {
+		return fmt.Errorf("the script declared %d acts, then %d", len(a.Acts), len(b.Acts))
+	}
+	for i := range a.Acts {
+		x, y := a.Acts[i].Steps, b.Acts[i].Steps
+		if len(x) != len(y) {
+			return fmt.Errorf("act %d: the script declared %d steps, then %d", i+1, len(x), len(y))
+		}
+		for j := range x {
+			if x[j].Number != y[j].Number || x[j].Line != y[j].Line || x[j].HasRun != y[j].HasRun {
+				return fmt.Errorf("step %s: the script declared it differently the second time", x[j].Number)
+			}
+		}
+	}
+	return nil
 }
 
 // Plan is what the script declares. The runner must not change it.
@@ -232,13 +274,19 @@ func (s *Script) call(ctx context.Context, fn *lua.LFunction, cs *callState) err
 	return nil
 }
 
-func syntaxError(err error, file string) error {
+func syntaxError(err error, file string, src []byte) error {
 	var pe *parse.Error
-	var api *lua.ApiError
-	if errors.As(err, &api) && errors.As(api.Cause, &pe) && pe.Pos.Line > 0 {
+	var ce *lua.CompileError
+	switch {
+	case errors.As(err, &pe) && pe.Pos.Line == parse.EOF:
+		last := bytes.Count(bytes.TrimRight(src, " \t\r\n"), []byte("\n")) + 1
+		return &Error{File: file, Line: last, Msg: "syntax error: the file ends in the middle of a statement"}
+	case errors.As(err, &pe):
 		return &Error{File: file, Line: pe.Pos.Line, Msg: "syntax error near " + strconv.Quote(pe.Token) + ": " + strings.TrimSpace(pe.Message)}
+	case errors.As(err, &ce):
+		return &Error{File: file, Line: ce.Line, Msg: ce.Message}
 	}
-	return luaError(err, file, nil)
+	return &Error{File: file, Msg: err.Error()}
 }
 
 // where names the Lua line that called the running Go function.
@@ -353,9 +401,11 @@ func (s *Script) luaCeremony(L *lua.LState) int {
 			if !ok || !identifier.MatchString(string(name)) {
 				L.RaiseError("ceremony: input names must be identifiers such as ksr, not %s", k.String())
 			}
-			ud, ok := v.(*lua.LUserData)
-			in, ok2 := ud.Value.(*Input)
-			if !ok || !ok2 {
+			var in *Input
+			if ud, ok := v.(*lua.LUserData); ok {
+				in, _ = ud.Value.(*Input)
+			}
+			if in == nil {
 				L.RaiseError("ceremony: input %s must be declared with file { \"title\" }", name)
 			}
 			c := *in

@@ -188,3 +188,25 @@ func TestMatchPattern(t *testing.T) {
 		t.Error("a malformed pattern was accepted")
 	}
 }
+
+// The dry run at load time leaves nothing behind: a step's function sees the
+// script's state as its main chunk left it, not as the dry run did.
+func TestDryRunLeavesNoTrace(t *testing.T) {
+	path := writeScript(t, `local n = 0
+act "A" { step { by = "CA", witness = "IW", "Count.", run = function()
+  n = n + 1
+  confirm { "run " .. n }
+end } }`)
+	s := load(t, path, scripts.Options{})
+	if got := firstStep(s).Calls[0].(steps.Confirm).Text; got != "run 1" {
+		t.Errorf("dry run saw %q, want run 1", got)
+	}
+	var text string
+	err := s.RunStep(context.Background(), firstStep(s), hostFunc(func(_ context.Context, _ *scripts.Step, req steps.Request) (any, error) {
+		text = req.(steps.Confirm).Text
+		return nil, nil
+	}))
+	if err != nil || text != "run 1" {
+		t.Errorf("real run saw %q (%v), want run 1", text, err)
+	}
+}

@@ -298,14 +298,22 @@ func (s *Script) require(L *lua.LState) int {
 		return 1
 	}
 	file := name + ".lua"
-	src, err := readSource(filepath.Join(s.dir, file))
-	if err != nil {
-		L.RaiseError("require %q: %v", name, err)
-	}
 	chunk := filepath.ToSlash(filepath.Join(filepath.Dir(s.name), file))
+	// A script declared again reads the same bytes as the first time.
+	src, ok := s.sources[chunk]
+	if !ok {
+		var err error
+		if src, err = readSource(filepath.Join(s.dir, file)); err != nil {
+			L.RaiseError("require %q: %v", name, err)
+		}
+	}
 	fn, err := L.Load(strings.NewReader(string(src)), chunk)
 	if err != nil {
-		L.RaiseError("require %q: %s", name, strings.TrimSpace(err.Error()))
+		var api *lua.ApiError
+		if errors.As(err, &api) && api.Cause != nil {
+			err = api.Cause
+		}
+		L.RaiseError("require %q: %v", name, syntaxError(err, chunk, src))
 	}
 	s.sources[chunk] = src
 	s.modules[name] = lua.LNil
