@@ -102,7 +102,8 @@ func (o *outline) view(st *styles, w, h int) []string {
 	lines := make([]string, 0, h)
 	for i := start; i < end; i++ {
 		e := o.entries[i]
-		if e.step < 0 {
+		if e.step < 0 || (i == start && start > 0) {
+			// The act stays named even when its first steps scrolled away.
 			mark := marks[o.actState(e.act)]
 			if mark == "·" {
 				mark = " "
@@ -110,19 +111,7 @@ func (o *outline) view(st *styles, w, h int) []string {
 			lines = append(lines, fit(st.bold.Render(fmt.Sprintf("%s %d %s", mark, e.act+1, o.acts[e.act].Title)), w))
 			continue
 		}
-		v := o.acts[e.act].Steps[e.step]
-		state := o.state(e.act, e.step)
-		text := firstLine(v.Text)
-		line := fmt.Sprintf("  %s %s %s", marks[state], v.Number, text)
-		switch state {
-		case runner.StepCurrent:
-			line = st.current.Render(fit(line, w))
-		case runner.StepDone, runner.StepSkipped:
-			line = st.dim.Render(fit(line, w))
-		case runner.StepFailed:
-			line = st.bad.Render(fit(line, w))
-		}
-		lines = append(lines, line)
+		lines = append(lines, o.stepLine(st, e, w))
 	}
 	for len(lines) < rows {
 		lines = append(lines, "")
@@ -136,6 +125,21 @@ func (o *outline) view(st *styles, w, h int) []string {
 	lines = append(lines, "",
 		st.good.Render(strings.Repeat("━", filled))+st.dim.Render(strings.Repeat("─", bar-filled)))
 	return lines
+}
+
+func (o *outline) stepLine(st *styles, e entry, w int) string {
+	v := o.acts[e.act].Steps[e.step]
+	state := o.state(e.act, e.step)
+	line := fmt.Sprintf("  %s %s %s", marks[state], v.Number, firstLine(v.Text))
+	switch state {
+	case runner.StepCurrent:
+		return st.current.Render(fit(line, w))
+	case runner.StepDone, runner.StepSkipped:
+		return st.dim.Render(fit(line, w))
+	case runner.StepFailed:
+		return st.bad.Render(fit(line, w))
+	}
+	return line
 }
 
 // firstLine is the start of a step's instruction without its Markdown marks.

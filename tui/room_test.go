@@ -252,6 +252,11 @@ func TestScreens(t *testing.T) {
 			r.ui.Begin(ksk)
 			r.ui.Progress(at(1, 0))
 		}},
+		{"long_outline_120x40", 120, 40, tui.Options{NoColor: true}, func(r *room) {
+			c, st := long(200, 137)
+			r.ui.Begin(c)
+			r.ui.Progress(st)
+		}},
 		{"notices", 80, 24, tui.Options{NoColor: true}, func(r *room) {
 			r.ui.Begin(ksk)
 			r.ui.Progress(at(1, 1))
@@ -272,11 +277,44 @@ func TestScreens(t *testing.T) {
 	}
 }
 
+// long is a ceremony of n steps in ten acts, on step cur with the steps
+// before it done and the third one skipped.
+func long(n, cur int) (runner.Ceremony, runner.Status) {
+	c := runner.Ceremony{Name: "Long ceremony", Version: "1"}
+	st := runner.Status{Events: 900, HeadWords: []string{"tactics", "Yucatan", "uproot", "retrieval"}, Actor: &alice}
+	i := 0
+	for a := range 10 {
+		act := runner.ActView{Title: fmt.Sprintf("Act number %d", a+1)}
+		var row []runner.StepState
+		for s := range n / 10 {
+			act.Steps = append(act.Steps, runner.StepView{Number: fmt.Sprintf("%d.%d", a+1, s+1), Role: "CA",
+				Text: fmt.Sprintf("Step %d of the long ceremony.", i+1)})
+			state := runner.StepPending
+			switch {
+			case i == 2:
+				state = runner.StepSkipped
+			case i < cur:
+				state = runner.StepDone
+			case i == cur:
+				state = runner.StepCurrent
+				st.Act, st.Step = a, s
+			}
+			row = append(row, state)
+			i++
+		}
+		c.Acts = append(c.Acts, act)
+		st.States = append(st.States, row)
+	}
+	return c, st
+}
+
 var summary = runner.Summary{
 	Complete: true, Events: 118,
 	Head: "3f8a1c0de5b2f4a9c7d60e1b2a3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e",
 	HeadWords: []string{"crowfoot", "megaton", "banjo", "allegiance", "tempest", "preclude", "wayside", "paperweight",
-		"spearhead", "Galveston", "aimless", "borderline", "brackish", "caretaker", "dwelling", "fortitude"},
+		"spearhead", "Galveston", "aimless", "borderline", "brackish", "caretaker", "dwelling", "fortitude",
+		"Trojan", "Medusa", "ringbolt", "processor", "Aztec", "Montana", "sawdust", "headwaters",
+		"spyglass", "pedigree", "fallout", "equipment", "hamlet", "inertia", "Scotland", "unify"},
 	Bundle: "/srv/ceremony/ksk-2026-q4",
 }
 

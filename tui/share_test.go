@@ -195,11 +195,13 @@ func TestCompare(t *testing.T) {
 	cases := []struct {
 		name, readBack, want string
 		w, h                 int
+
+		lit string // highlighted as the first difference
 	}{
-		{"start", "", "Read back:", 80, 24},
-		{"hex_differs", "9c4f 1a7b e03d 58c2 6e1f 90ab 7d35 c4e9", "hex digit 32", 80, 24},
-		{"words_differ", "ratchet disbelief bison hamburger reform conformist endive", "word 7", 80, 24},
-		{"start_120x40", "", "Read back:", 120, 40},
+		{"start", "", "Read back:", 80, 24, ""},
+		{"hex_differs", "9c4f 1a7b e03d 58c2 6e1f 90ab 7d35 c4e9", "hex digit 32", 80, 24, "c4e8"},
+		{"words_differ", "ratchet disbelief bison hamburger reform conformist endive", "word 7", 80, 24, "endow"},
+		{"start_120x40", "", "Read back:", 120, 40, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -212,6 +214,10 @@ func TestCompare(t *testing.T) {
 			}
 			r.waitFor(c.want)
 			r.golden()
+			// Without colour the first difference is in reverse video.
+			if lit := strings.Count(r.raw(), "\x1b[1;7m"+c.lit+"\x1b[m"); c.lit != "" && lit != 1 {
+				t.Errorf("%q highlighted %d times, want once", c.lit, lit)
+			}
 			pending(t, got)
 		})
 	}

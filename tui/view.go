@@ -116,11 +116,11 @@ func (m *model) footer(w int) []string {
 	case m.quitField != nil:
 		keys = []string{"enter leave and record the reason", "esc stay"}
 	case m.pending != nil:
-		keys = append(m.pending.prompt.keys(), "ctrl+e exception", "ctrl+c leave")
-		if isExceptionForm(m.pending.prompt) {
-			keys = keys[:len(keys)-2]
-			keys = append(keys, "ctrl+c leave")
+		keys = m.pending.prompt.keys()
+		if !isExceptionForm(m.pending.prompt) {
+			keys = append(keys, "ctrl+e exception")
 		}
+		keys = append(keys, "ctrl+c leave")
 	case m.end != nil:
 		keys = []string{"enter close the screen"}
 	default:
