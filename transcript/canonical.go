@@ -2,6 +2,7 @@ package transcript
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -323,6 +324,17 @@ func scanString(b []byte, i int) (end int, escaped bool, err error) {
 	start := i
 	i++
 	for i < len(b) {
+		// Most bytes are printable ASCII that stands for itself: skip
+		// them eight at a time, then one at a time.
+		for i+8 <= len(b) && plainWord(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+		}
+		for i < len(b) && plainASCII[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			break
+		}
 		c := b[i]
 		switch {
 		case c == '"':
@@ -359,7 +371,25 @@ func scanString(b []byte, i int) (end int, escaped bool, err error) {
 	return start, escaped, &syntaxError{start, "unterminated string"}
 }
 
-func isLowerHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' }
+func isLowerHex(c byte) bool { return lowerHex[c] }
+
+// plainWord reports whether all eight bytes of x are plainASCII, with the
+// classic bit tricks: no high bit set, no byte below 0x20, and no byte
+// equal to '"' or '\\'.
+func plainWord(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	hasZero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
+	return (x&highs)|((x-0x20*ones) & ^x & highs)|hasZero(x^('"'*ones))|hasZero(x^('\\'*ones)) == 0
+}
+
+// plainASCII marks the bytes a canonical string holds as themselves
+// without further checks.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // shortEscape reports whether the control character \u00XY has a two-byte
 // escape, which is then the canonical one.

@@ -20,7 +20,7 @@ func FuzzParseLine(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
-		_, perr := parseLine(line)
+		_, perr := parseLine(line, nil)
 		var e Event
 		if err := json.Unmarshal(line, &e); err != nil {
 			if perr == nil {

@@ -5,7 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
+	"math"
 	"strconv"
 	"time"
 )
@@ -89,92 +89,121 @@ type rawEvent struct {
 // event and splits it. Checking the canonical form field by field is the
 // same as decoding, re-encoding and comparing the bytes, without the
 // allocations.
-func parseLine(line []byte) (rawEvent, error) {
+//
+// wantPrev, when not nil, is the prev the caller expects; a line that has
+// it needs no separate check that prev is hex.
+func parseLine(line, wantPrev []byte) (rawEvent, error) {
 	var ev rawEvent
-	i := 0
-	expect := func(lit string) error {
-		if !bytes.HasPrefix(line[i:], []byte(lit)) {
-			return &syntaxError{i, fmt.Sprintf("expected %s", lit)}
-		}
-		i += len(lit)
-		return nil
-	}
-	if bytes.HasPrefix(line, []byte(`{"rehearsal":true,`)) {
+	c := cursor{b: line}
+	if c.lit(`{"rehearsal":true,"seq":`) {
 		ev.rehearsal = true
-		i = len(`{"rehearsal":true,`)
-	} else if err := expect("{"); err != nil {
-		return ev, err
+	} else if !c.lit(`{"seq":`) {
+		return ev, c.expected(`{"seq":`)
 	}
-	if err := expect(`"seq":`); err != nil {
-		return ev, err
+	start := c.i
+	var seq uint64
+	for c.i < len(line) && line[c.i]-'0' <= 9 {
+		d := uint64(line[c.i] - '0')
+		if seq > (math.MaxUint64-d)/10 {
+			return ev, &syntaxError{start, "seq is out of range"}
+		}
+		seq = seq*10 + d
+		c.i++
 	}
-	start := i
-	for i < len(line) && line[i] >= '0' && line[i] <= '9' {
-		i++
-	}
-	seq, err := strconv.ParseUint(string(line[start:i]), 10, 64)
-	if err != nil || (line[start] == '0' && i-start > 1) {
+	if c.i == start || (line[start] == '0' && c.i-start > 1) {
 		return ev, &syntaxError{start, "seq is not a canonical unsigned integer"}
 	}
 	ev.seq = seq
-	if err := expect(`,"time":"`); err != nil {
+	var err error
+	if !c.lit(`,"time":"`) {
+		return ev, c.expected(`,"time":"`)
+	}
+	if c.i+len(timeLayout) > len(line) || !validTime(line[c.i:c.i+len(timeLayout)]) {
+		return ev, &syntaxError{c.i, "time is not UTC in the form 2006-01-02T15:04:05.000000000Z"}
+	}
+	ev.time = line[c.i : c.i+len(timeLayout)]
+	c.i += len(timeLayout)
+	if !c.lit(`","prev":"`) {
+		return ev, c.expected(`","prev":"`)
+	}
+	if c.i+64 > len(line) || !(wantPrev != nil && string(line[c.i:c.i+64]) == string(wantPrev) || isHash(line[c.i:c.i+64])) {
+		return ev, &syntaxError{c.i, "prev is not 64 lowercase hex digits"}
+	}
+	ev.prev = line[c.i : c.i+64]
+	c.i += 64
+	if !c.lit(`","type":`) {
+		return ev, c.expected(`","type":`)
+	}
+	if ev.typ, err = c.str(); err != nil {
 		return ev, err
-	}
-	if i+len(timeLayout) > len(line) || !validTime(line[i:i+len(timeLayout)]) {
-		return ev, &syntaxError{i, "time is not UTC in the form 2006-01-02T15:04:05.000000000Z"}
-	}
-	ev.time = line[i : i+len(timeLayout)]
-	i += len(timeLayout)
-	if err := expect(`","prev":"`); err != nil {
-		return ev, err
-	}
-	if i+64 > len(line) || !isHash(line[i:i+64]) {
-		return ev, &syntaxError{i, "prev is not 64 lowercase hex digits"}
-	}
-	ev.prev = line[i : i+64]
-	i += 64
-	if err := expect(`","type":`); err != nil {
-		return ev, err
-	}
-	for _, f := range []struct {
-		key string
-		dst *[]byte
-	}{{"", &ev.typ}, {`,"step":`, &ev.step}, {`,"actor":`, &ev.actor}} {
-		if err := expect(f.key); err != nil {
-			return ev, err
-		}
-		if i >= len(line) || line[i] != '"' {
-			return ev, &syntaxError{i, "expected a string"}
-		}
-		end, _, err := scanString(line, i)
-		if err != nil {
-			return ev, err
-		}
-		*f.dst = line[i+1 : end-1]
-		i = end
 	}
 	if !validType(ev.typ) {
-		return ev, &syntaxError{i, "type is not lowercase letters, digits, '.', '_' or '-'"}
+		return ev, &syntaxError{c.i, "type is not lowercase letters, digits, '.', '_' or '-'"}
 	}
-	if err := expect(`,"data":`); err != nil {
+	if !c.lit(`,"step":`) {
+		return ev, c.expected(`,"step":`)
+	}
+	if ev.step, err = c.str(); err != nil {
 		return ev, err
 	}
-	if i >= len(line) || line[i] != '{' {
-		return ev, &syntaxError{i, "data is not an object"}
+	if !c.lit(`,"actor":`) {
+		return ev, c.expected(`,"actor":`)
 	}
-	end, err := scanValue(line, i, 0)
+	if ev.actor, err = c.str(); err != nil {
+		return ev, err
+	}
+	if !c.lit(`,"data":`) {
+		return ev, c.expected(`,"data":`)
+	}
+	if c.i >= len(line) || line[c.i] != '{' {
+		return ev, &syntaxError{c.i, "data is not an object"}
+	}
+	end, err := scanValue(line, c.i, 0)
 	if err != nil {
 		return ev, err
 	}
-	ev.data = line[i:end]
-	i = end
-	if err := expect("}"); err != nil {
-		return ev, err
+	ev.data = line[c.i:end]
+	c.i = end
+	if !c.lit("}") {
+		return ev, c.expected("}")
 	}
-	if i != len(line) {
-		return ev, &syntaxError{i, "trailing bytes after the event"}
+	if c.i != len(line) {
+		return ev, &syntaxError{c.i, "trailing bytes after the event"}
 	}
 	return ev, nil
+}
+
+// cursor walks a line for parseLine.
+type cursor struct {
+	b []byte
+	i int
+}
+
+// lit consumes s if the line continues with it.
+func (c *cursor) lit(s string) bool {
+	if len(c.b)-c.i < len(s) || string(c.b[c.i:c.i+len(s)]) != s {
+		return false
+	}
+	c.i += len(s)
+	return true
+}
+
+func (c *cursor) expected(s string) error {
+	return &syntaxError{c.i, "expected " + s}
+}
+
+// str consumes a canonical string and returns its body, still escaped.
+func (c *cursor) str() ([]byte, error) {
+	if c.i >= len(c.b) || c.b[c.i] != '"' {
+		return nil, &syntaxError{c.i, "expected a string"}
+	}
+	end, _, err := scanString(c.b, c.i)
+	if err != nil {
+		return nil, err
+	}
+	body := c.b[c.i+1 : end-1]
+	c.i = end
+	return body, nil
 }
 
 // event decodes a parsed line into an Event.
@@ -210,43 +239,45 @@ func validType(t []byte) bool {
 }
 
 func isHash(b []byte) bool {
+	if len(b) != 64 {
+		return false
+	}
 	for _, c := range b {
-		if !isLowerHex(c) {
+		if !lowerHex[c] {
 			return false
 		}
 	}
-	return len(b) == 64
+	return true
 }
+
+var lowerHex = func() (t [256]bool) {
+	for _, c := range hexDigits {
+		t[c] = true
+	}
+	return t
+}()
 
 // validTime checks the fixed layout and that the date exists, without
 // allocating.
 func validTime(b []byte) bool {
-	const pattern = "dddd-dd-ddTdd:dd:dd.dddddddddZ"
-	if len(b) != len(pattern) {
+	if len(b) != len(timeLayout) || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' ||
+		b[16] != ':' || b[19] != '.' || b[29] != 'Z' {
 		return false
 	}
-	for i := range len(pattern) {
-		if pattern[i] == 'd' {
-			if b[i] < '0' || b[i] > '9' {
-				return false
-			}
-		} else if b[i] != pattern[i] {
+	for _, i := range timeDigits {
+		if b[i]-'0' > 9 {
 			return false
 		}
 	}
-	num := func(i, n int) int {
-		v := 0
-		for _, c := range b[i : i+n] {
-			v = v*10 + int(c-'0')
-		}
-		return v
-	}
-	year, month, day := num(0, 4), num(5, 2), num(8, 2)
-	if month < 1 || month > 12 || day < 1 || num(11, 2) > 23 || num(14, 2) > 59 || num(17, 2) > 59 {
+	two := func(i int) int { return int(b[i]-'0')*10 + int(b[i+1]-'0') }
+	month, day := two(5), two(8)
+	if month < 1 || month > 12 || day < 1 || two(11) > 23 || two(14) > 59 || two(17) > 59 {
 		return false
 	}
-	return day <= 28 || day <= daysIn(year, month)
+	return day <= 28 || day <= daysIn(two(0)*100+two(2), month)
 }
+
+var timeDigits = [...]int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25, 26, 27, 28}
 
 func daysIn(year, month int) int {
 	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()

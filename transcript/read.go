@@ -43,7 +43,7 @@ func ReadEvents(path string) iter.Seq2[Event, error] {
 				yield(Event{}, err)
 				return
 			}
-			raw, err := parseLine(line[:len(line)-1])
+			raw, err := parseLine(line[:len(line)-1], nil)
 			if err != nil {
 				yield(Event{}, &EncodingError{Line: n, Reason: err.Error()})
 				return

@@ -92,7 +92,7 @@ func resume(f *os.File, dir string, rep *Report, cfg config) (*Writer, []Event, 
 	}
 	w := &Writer{
 		dir: dir, f: f, origin: origin, rehearsal: rep.Rehearsal, clock: cfg.clock, key: key,
-		seq: rep.Events, head: head, last: events[len(events)-1].Time, ended: rep.Ended,
+		seq: rep.Events, head: head, last: events[len(events)-1].Time, ended: rep.Ended, sync: datasync,
 	}
 	raw, err := encodeData(resumeData{SessionKey: key.vkey, Torn: torn})
 	if err != nil {

@@ -156,7 +156,7 @@ type verifier struct {
 	prev     [32]byte
 	prevHex  [64]byte
 	prevTime [len(timeLayout)]byte
-	lastType string
+	lastCheckpoint bool // the last valid line is a checkpoint
 	recorded map[string]bool // artifact names
 
 	file      *fileCheckpoint
@@ -231,7 +231,8 @@ func (v *verifier) run(f *os.File) error {
 }
 
 func (v *verifier) line(n uint64, line []byte) error {
-	ev, err := parseLine(line)
+	hex.Encode(v.prevHex[:], v.prev[:])
+	ev, err := parseLine(line, v.prevHex[:])
 	if err != nil {
 		var se *syntaxError
 		if errors.As(err, &se) {
@@ -242,7 +243,6 @@ func (v *verifier) line(n uint64, line []byte) error {
 	if ev.seq != v.seq {
 		return &SeqError{Line: n, Want: v.seq, Got: ev.seq}
 	}
-	hex.Encode(v.prevHex[:], v.prev[:])
 	if !bytes.Equal(ev.prev, v.prevHex[:]) {
 		return &ChainError{Line: n, Want: string(v.prevHex[:]), Got: string(ev.prev)}
 	}
@@ -275,7 +275,7 @@ func (v *verifier) line(n uint64, line []byte) error {
 	if err != nil {
 		return err
 	}
-	v.lastType = string(ev.typ)
+	v.lastCheckpoint = string(ev.typ) == TypeCheckpoint
 	v.prev = sha256.Sum256(line)
 	copy(v.prevTime[:], ev.time)
 	v.seq++
@@ -510,7 +510,7 @@ func (v *verifier) finish() error {
 		return rep.Torn
 	case !rep.Ended:
 		return &IncompleteError{Events: rep.Events, Reason: "no ceremony.end"}
-	case v.lastType != TypeCheckpoint:
+	case !v.lastCheckpoint:
 		return &IncompleteError{Events: rep.Events, Reason: "no checkpoint after ceremony.end"}
 	case v.dir != "" && v.file == nil:
 		return &IncompleteError{Events: rep.Events, Reason: "the bundle has no " + CheckpointFile + " file"}
