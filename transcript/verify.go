@@ -150,14 +150,14 @@ type verifier struct {
 	dir  string // bundle directory; "" for a lone transcript
 	rep  *Report
 
-	origin   string
-	keys     []note.Verifier // session keys announced so far
-	seq      uint64
-	prev     [32]byte
-	prevHex  [64]byte
-	prevTime [len(timeLayout)]byte
-	lastCheckpoint bool // the last valid line is a checkpoint
-	recorded map[string]bool // artifact names
+	origin         string
+	keys           []note.Verifier // session keys announced so far
+	seq            uint64
+	prev           [32]byte
+	prevHex        [64]byte
+	prevTime       [len(timeLayout)]byte
+	lastCheckpoint bool            // the last valid line is a checkpoint
+	recorded       map[string]bool // artifact names
 
 	file      *fileCheckpoint
 	cosigners []note.Verifier
