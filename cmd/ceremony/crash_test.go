@@ -115,7 +115,9 @@ func crashUntilDone(t *testing.T, bin, bundle string) int {
 			break // the ceremony ended before the kill
 		}
 		kills++
-		checkValidPrefix(t, bundle, countLines(bundle))
+		if checkValidPrefix(t, bundle, countLines(bundle)) == transcript.Complete {
+			break // killed after the final checkpoint, on the way out
+		}
 		if n := countStepEnds(t, bundle); n > ends {
 			ends, stall = n, 0
 		} else {
@@ -157,8 +159,8 @@ func checkDemoStepsOnce(t *testing.T, bundle string) {
 // checkValidPrefix checks a killed bundle: its transcript must verify as a
 // valid prefix (perhaps with a torn last line), and its files must match
 // the transcript, except for an artifact written just before the kill and
-// not yet recorded, which resume records.
-func checkValidPrefix(t *testing.T, bundle string, at int) {
+// not yet recorded, which resume records. It returns the bundle's verdict.
+func checkValidPrefix(t *testing.T, bundle string, at int) transcript.Verdict {
 	t.Helper()
 	rep, err := transcript.Verify(filepath.Join(bundle, transcript.TranscriptFile), transcript.VerifyOptions{})
 	if rep == nil || rep.Verdict == transcript.Invalid {
@@ -169,6 +171,7 @@ func checkValidPrefix(t *testing.T, bundle string, at int) {
 	if rep == nil || rep.Verdict == transcript.Invalid && !(errors.As(err, &fe) && fe.Line == 0 && strings.HasPrefix(fe.Name, transcript.ArtifactsDir+"/")) {
 		t.Fatalf("after a kill at line %d the bundle is not a valid prefix: %v", at, err)
 	}
+	return rep.Verdict
 }
 
 // exceptions lists the exceptions a bundle records, to explain a failure.
