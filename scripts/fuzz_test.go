@@ -23,6 +23,11 @@ func FuzzLoad(f *testing.F) {
 			if err != nil {
 				f.Fatal(err)
 			}
+			// A backtracking pattern is abandoned, not stopped: its goroutine
+			// burns a core for seconds, and the fuzzer would breed thousands.
+			if bytes.Contains(src, []byte("in a pattern match")) {
+				continue
+			}
 			f.Add(src)
 		}
 	}

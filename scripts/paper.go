@@ -27,7 +27,7 @@ type Paper struct {
 var paperFS embed.FS
 
 var (
-	mdPaper   = texttemplate.Must(texttemplate.New("paper.md.tmpl").Funcs(texttemplate.FuncMap{"cell": mdCell}).ParseFS(paperFS, "paper.md.tmpl"))
+	mdPaper   = texttemplate.Must(texttemplate.New("paper.md.tmpl").Funcs(texttemplate.FuncMap{"cell": mdCell, "text": mdText}).ParseFS(paperFS, "paper.md.tmpl"))
 	htmlPaper = htmltemplate.Must(htmltemplate.New("paper.html.tmpl").ParseFS(paperFS, "paper.html.tmpl"))
 )
 
@@ -115,10 +115,15 @@ func WritePaper(w io.Writer, plan *Plan, p Paper) error {
 	return fmt.Errorf("unknown paper format %q (md or html)", p.Format)
 }
 
+// mdText keeps plain text (labels, patterns, placeholders) from being read
+// as Markdown: a pattern's .* must not start an emphasis, a label's <x> must
+// not vanish as a tag. Underscores and brackets stay: CommonMark leaves blanks
+// (____) and check boxes ([ ]) as they are.
+var mdText = strings.NewReplacer(`\`, `\\`, "`", "\\`", "*", `\*`, "<", `\<`, ">", `\>`, "|", `\|`,
+	"\r\n", " ", "\n", " ").Replace
+
 // mdCell makes text safe inside a Markdown table cell.
-func mdCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\r\n", " ", "\n", " ").Replace(s)
-}
+func mdCell(s string) string { return mdText(s) }
 
 // Describe says in a sentence what a primitive call will do, for the paper
 // script and for a step's outline.
@@ -128,7 +133,7 @@ func Describe(req steps.Request) string {
 		return "Confirm: " + r.Text
 	case steps.Record:
 		if r.Pattern != "" {
-			return fmt.Sprintf("Record %s (pattern `%s`): ____________", r.Label, r.Pattern)
+			return fmt.Sprintf("Record %s (pattern %s): ____________", r.Label, r.Pattern)
 		}
 		return fmt.Sprintf("Record %s: ____________", r.Label)
 	case steps.Checklist:
