@@ -168,6 +168,12 @@ func (c *checker) acts(r *Roster) {
 
 func (c *checker) step(st *Step) {
 	byOK := c.role(st.Line, st.By, "by")
+	// A role with min = 0 may be empty, but not when a step needs it.
+	for _, id := range append([]string{st.By}, st.Witnesses...) {
+		if r, ok := c.roles[id]; ok && r.Min == 0 && c.people != nil && len(c.people[id]) == 0 {
+			c.add(st.Line, "step %s needs someone holding role %s, and no one on the roster does", st.Number, id)
+		}
+	}
 	for _, w := range st.Witnesses {
 		if !c.role(st.Line, w, "witness") || !byOK {
 			continue
