@@ -73,14 +73,14 @@ type CheckpointError struct {
 }
 
 func (e *CheckpointError) Error() string {
-	where := CheckpointFile
+	where := CheckpointFile + " file"
 	if e.Line > 0 {
-		where = fmt.Sprintf("line %d", e.Line)
+		where = fmt.Sprintf("line %d: checkpoint", e.Line)
 	}
 	if e.Err != nil {
-		return fmt.Sprintf("%s: checkpoint %s: %v", where, e.Reason, e.Err)
+		return fmt.Sprintf("%s %s: %v", where, e.Reason, e.Err)
 	}
-	return fmt.Sprintf("%s: checkpoint %s", where, e.Reason)
+	return fmt.Sprintf("%s %s", where, e.Reason)
 }
 
 func (e *CheckpointError) Unwrap() error { return e.Err }
@@ -92,11 +92,11 @@ type ForeignError struct {
 }
 
 func (e *ForeignError) Error() string {
-	where := CheckpointFile
+	where := CheckpointFile + " file"
 	if e.Line > 0 {
 		where = fmt.Sprintf("line %d", e.Line)
 	}
-	return fmt.Sprintf("%s: belongs to %s, not to this ceremony (%s)", where, e.Got, e.Want)
+	return fmt.Sprintf("%s belongs to %s, not to this ceremony (%s)", where, e.Got, e.Want)
 }
 
 // FileError: a bundle file does not hash to what the transcript recorded,
