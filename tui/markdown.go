@@ -50,7 +50,8 @@ func markdown(st *styles, text string, w int) []string {
 			flush("", "")
 		case strings.HasPrefix(line, "#"):
 			flush("", "")
-			out = append(out, st.bold.Render(strings.TrimSpace(strings.TrimLeft(line, "#"))))
+			para = append(para, st.bold.Render(strings.TrimSpace(strings.TrimLeft(line, "#"))))
+			flush("", "")
 		case strings.HasPrefix(line, "- "), strings.HasPrefix(line, "* "):
 			flush("", "")
 			para = append(para, line[2:])
