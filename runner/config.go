@@ -2,8 +2,10 @@ package runner
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -29,6 +31,9 @@ import (
 //	[inputs]
 //	ksr = "ksr-2026-q4.xml"                      # relative to this file
 //
+//	[sets]
+//	hsm-user = "hsm-user-record.json"           # a set split at an earlier ceremony
+//
 //	[[participant]]
 //	id = "alice"
 //	name = "Alice Abbott"
@@ -39,6 +44,10 @@ type Config struct {
 	Token        TokenConfig         `toml:"token"`
 	Inputs       map[string]string   `toml:"inputs,omitempty"`
 	Participants []ParticipantConfig `toml:"participant"`
+	// Sets are share sets split at an earlier ceremony, by name: the path
+	// of each split's public record (record.json from ceremony shares
+	// split, or the record a split_secret step left in its transcript).
+	Sets map[string]string `toml:"sets,omitempty"`
 }
 
 // TokenConfig says which token a ceremony uses.
@@ -161,6 +170,11 @@ func (c *Config) validate() error {
 			return fmt.Errorf("input %q has no path", name)
 		}
 	}
+	for name, path := range c.Sets {
+		if path == "" {
+			return fmt.Errorf("share set %q has no record path", name)
+		}
+	}
 	return nil
 }
 
@@ -177,6 +191,10 @@ func (c *Config) Roster() []Participant {
 // ScriptRoster is the roster as scripts.Check holds a plan against it.
 func (c *Config) ScriptRoster() *scripts.Roster {
 	r := &scripts.Roster{}
+	for name := range c.Sets {
+		r.Sets = append(r.Sets, name)
+	}
+	sort.Strings(r.Sets)
 	for _, p := range c.Participants {
 		r.Participants = append(r.Participants, scripts.Participant{ID: p.ID, Name: p.Name, Roles: append([]string(nil), p.Roles...)})
 	}
@@ -191,6 +209,30 @@ func (c *Config) InputPath(name, base string) string {
 		return p
 	}
 	return filepath.Join(base, p)
+}
+
+// ShareSets reads the public records of the configured share sets, relative
+// paths taken from base.
+func (c *Config) ShareSets(base string) (map[string]*steps.ShareRecord, error) {
+	out := map[string]*steps.ShareRecord{}
+	for name, p := range c.Sets {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(base, p)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("share set %s: %w", name, err)
+		}
+		var rec steps.ShareRecord
+		if err := json.Unmarshal(b, &rec); err != nil {
+			return nil, fmt.Errorf("share set %s: %s: %w", name, p, err)
+		}
+		if rec.SetID == "" || rec.M < 1 || len(rec.Fingerprints) != rec.N {
+			return nil, fmt.Errorf("share set %s: %s is not the public record of a split", name, p)
+		}
+		out[name] = &rec
+	}
+	return out, nil
 }
 
 // Marshal encodes the configuration as TOML.

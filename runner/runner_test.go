@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ceremony-dev/ceremony/runner"
 	"github.com/ceremony-dev/ceremony/scripts"
+	"github.com/ceremony-dev/ceremony/steps"
 	"github.com/ceremony-dev/ceremony/transcript"
 )
 
@@ -49,6 +52,7 @@ type small struct {
 	bundle string
 	src    string
 	roster []runner.Participant
+	sets   map[string]*steps.ShareRecord
 }
 
 func newSmall(t *testing.T, src string, roster ...runner.Participant) *small {
@@ -73,7 +77,7 @@ func (s *small) run(ui runner.UI, resume bool) error {
 		s.t.Fatal(err)
 	}
 	defer w.Close()
-	return runner.New(sc, w, events, runner.Env{UI: ui, Roster: s.roster, Bundle: s.bundle}).Run(context.Background())
+	return runner.New(sc, w, events, runner.Env{UI: ui, Roster: s.roster, Bundle: s.bundle, Sets: s.sets}).Run(context.Background())
 }
 
 func (s *small) events() []transcript.Event {
@@ -158,4 +162,49 @@ func TestAbortThenResumeRunsTheStepAgain(t *testing.T) {
 	if rep == nil || rep.Verdict != transcript.Complete {
 		t.Fatal(err)
 	}
+}
+
+func TestCollectASetSplitEarlier(t *testing.T) {
+	const src = `
+ceremony { name = "Earlier set", roles = { CA = role "Administrator", CO = role { "Crypto Officer", min = 2 } } }
+act "One" {
+  step { by = "CO", "Crypto officers enter their shares of the set split last year.",
+         run = function() collect_shares { set = "old" } end },
+}
+`
+	sp, err := steps.NewSplit(steps.SplitSecret{Label: "last year's secret", M: 2, N: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Zero()
+	roster := []runner.Participant{{ID: "ann", Name: "Ann Archer", Roles: []string{"CA"}},
+		{ID: "cid", Name: "Cid Cole", Roles: []string{"CO"}}, {ID: "dee", Name: "Dee Dunn", Roles: []string{"CO"}}}
+	// The holders bring their paper sheets: the player is given them.
+	sheets := map[string][]string{}
+	for i, p := range roster {
+		if i > 0 {
+			_, words, _ := sp.Sheet(i-1, p.Name, time.Time{})
+			sheets[p.ID+"/"+sp.Record.Label] = words
+		}
+	}
+	file := filepath.Join(t.TempDir(), "sheets.json")
+	b, _ := json.Marshal(sheets)
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := newSmall(t, src, roster...)
+	s.sets = map[string]*steps.ShareRecord{"old": sp.Record}
+	if err := s.run(&runner.Auto{SheetFile: file}, false); err != nil {
+		t.Fatal(err)
+	}
+	var entered []string
+	for _, e := range s.events() {
+		if e.Type == "share.accepted" {
+			entered = append(entered, e.Actor)
+		}
+		if e.Type == "shares.combined" && strings.Join(entered, ",") == "cid,dee" {
+			return
+		}
+	}
+	t.Fatal("the shares were not combined")
 }

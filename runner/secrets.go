@@ -127,7 +127,9 @@ func (r *Runner) collect(ctx context.Context, setName string) ([]byte, error) {
 		return nil, fmt.Errorf("share set %q is not known: split it earlier in the ceremony or declare it in the configuration", setName)
 	}
 	rec := st.rec
-	eligible := r.env.Roster
+	// A set split at an earlier ceremony has no holders on record here:
+	// whoever holds the step's role may bring a share.
+	eligible := r.holders(r.currentStep().By)
 	if len(st.holders) > 0 {
 		eligible = nil
 		for _, id := range st.holders {

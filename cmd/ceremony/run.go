@@ -89,6 +89,7 @@ type ceremonyRun struct {
 	cfgDir    string // relative input paths start here
 	bundle    string
 	rehearsal bool
+	sets      map[string]*steps.ShareRecord // split at earlier ceremonies
 	w         *transcript.Writer
 	recorded  []transcript.Event // for resume
 }
@@ -158,6 +159,10 @@ func prepare(path string, src []byte, configPath, out string, rehearsal bool, s 
 		}
 		c.cfgDir = filepath.Dir(abs)
 	}
+	if c.sets, err = c.cfg.ShareSets(c.cfgDir); err != nil {
+		errorf(s.err, "%v", err)
+		return nil, exitUsage
+	}
 	if !rehearsal && c.cfg.Token.Embedded != "" {
 		errorf(s.err, "the embedded token is for rehearsals: a real ceremony needs a PKCS #11 token in [token]")
 		hintf(s.err, "use ceremony rehearse to practise with the embedded token")
@@ -224,7 +229,7 @@ func (c *ceremonyRun) start(ui uiFlags, s stdio) int {
 
 func (c *ceremonyRun) env(u runner.UI) runner.Env {
 	t := c.cfg.Token
-	env := runner.Env{UI: u, Roster: c.cfg.Roster(), Bundle: c.bundle, Rehearsal: c.rehearsal, Input: c.input}
+	env := runner.Env{UI: u, Roster: c.cfg.Roster(), Bundle: c.bundle, Rehearsal: c.rehearsal, Input: c.input, Sets: c.sets}
 	label := c.cfg.ID
 	if len(label) > 32 {
 		label = label[:32]
@@ -347,6 +352,9 @@ func resumeRun(dir string, s stdio) (*ceremonyRun, int) {
 		return fail(err)
 	}
 	if c.cfg, err = runner.ParseConfig(cfgBytes); err != nil {
+		return fail(err)
+	}
+	if c.sets, err = c.cfg.ShareSets(c.cfgDir); err != nil {
 		return fail(err)
 	}
 	opts := scripts.Options{Name: transcript.ScriptFile, ModuleDir: begin.Runner.ScriptDir}
