@@ -60,6 +60,10 @@ type model struct {
 	// while no prompt is pending; the next prompt answers with them.
 	leaving string
 	raised  bool
+	// working is set while the pending prompt's work runs: what it records
+	// is not cut short, so the exception key and a quit wait for the next
+	// prompt.
+	working bool
 
 	end              *runner.Summary
 	endSeen, closing bool
@@ -101,8 +105,13 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case finished:
 		// A prompt cancelled or answered meanwhile has no use for it.
 		if m.pending != nil && m.pending.prompt == msg.prompt {
+			m.working = false
 			r, done, work := msg.outcome()
-			return m, m.settle(r, done, work)
+			cmd := m.settle(r, done, work)
+			if m.pending != nil && !m.working {
+				m.deferred()
+			}
+			return m, cmd
 		}
 	case tea.PasteMsg:
 		switch {
@@ -135,24 +144,16 @@ func (m *model) fromRunner(msg tea.Msg) tea.Cmd {
 		s := runner.Summary(msg)
 		m.end = &s
 	case *request:
-		switch {
-		case m.leaving != "":
-			msg.reply <- result{err: &runner.QuitError{Reason: m.leaving}}
-			m.leaving = ""
-		case m.raised:
-			msg.reply <- result{err: runner.ErrException}
-			m.raised = false
-		default:
-			if c, ok := msg.prompt.(*confirmer); ok {
-				if v, _ := m.outline.step(m.status.Act, m.status.Step); v.Text != c.c.Step.Text {
-					c.ask = c.c.Step.Text
-				}
+		if c, ok := msg.prompt.(*confirmer); ok {
+			if v, _ := m.outline.step(m.status.Act, m.status.Step); v.Text != c.c.Step.Text {
+				c.ask = c.c.Step.Text
 			}
-			m.pending = msg
 		}
+		m.pending = msg
+		m.deferred()
 	case cancelMsg:
 		if m.pending == msg.req {
-			m.pending = nil
+			m.pending, m.working = nil, false
 		}
 	case closeMsg:
 		m.closing = true
@@ -161,6 +162,19 @@ func (m *model) fromRunner(msg tea.Msg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// deferred answers the pending prompt with a quit or an exception the room
+// asked for while nothing could take it.
+func (m *model) deferred() {
+	switch {
+	case m.leaving != "":
+		m.answer(result{err: &runner.QuitError{Reason: m.leaving}})
+		m.leaving = ""
+	case m.raised:
+		m.answer(result{err: runner.ErrException})
+		m.raised = false
+	}
 }
 
 func (m *model) answer(r result) {
@@ -189,7 +203,7 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case "ctrl+e":
 		switch {
-		case m.pending == nil:
+		case m.pending == nil, m.working:
 			m.raised = true
 		case isExceptionForm(m.pending.prompt):
 			// Already recording one.
@@ -209,6 +223,7 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 // what work it has.
 func (m *model) settle(r result, done bool, work tea.Cmd) tea.Cmd {
 	if !done {
+		m.working = work != nil
 		return work
 	}
 	p := m.pending.prompt
@@ -231,7 +246,7 @@ func (m *model) quitKey(k tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		m.quitField = nil
-		if m.pending != nil {
+		if m.pending != nil && !m.working {
 			m.answer(result{err: &runner.QuitError{Reason: reason}})
 		} else {
 			m.leaving = reason

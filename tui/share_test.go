@@ -287,3 +287,43 @@ func TestClosuresMayReport(t *testing.T) {
 	}
 	r.waitFor("step 1.1")
 }
+
+// TestExceptionKeyWaitsForTheCheck presses ctrl+e while Submit is still
+// recording: the share's outcome stands, and the exception follows it.
+func TestExceptionKeyWaitsForTheCheck(t *testing.T) {
+	for _, accept := range []bool{true, false} {
+		t.Run(fmt.Sprint("accepted=", accept), func(t *testing.T) {
+			r := newKSK(t, 80, 24)
+			release := make(chan struct{})
+			submit := func([]string) error {
+				<-release
+				if accept {
+					return nil
+				}
+				return errors.New("the share's check words do not match")
+			}
+			got := ask(r, noValue(func(ctx context.Context) error { return r.ui.Share(ctx, shareEntry(submit)) }))
+			r.waitFor("Share entry")
+			typeWords(r, "tac yuc upr ret snapl wic ")
+			r.waitFor("checking the share")
+			r.keys("ctrl+e")
+			r.waitFor("Exception requested")
+			pending(t, got)
+			close(release)
+			_, err := await(t, got)
+			if accept {
+				if err != nil {
+					t.Fatalf("the accepted share answered %v", err)
+				}
+				next := ask(r, func(ctx context.Context) (int, error) {
+					return r.ui.Choose(ctx, runner.Choice{Title: "Who?", Options: []string{"a"}})
+				})
+				if _, err := await(t, next); !errors.Is(err, runner.ErrException) {
+					t.Fatalf("the next prompt answered %v, want runner.ErrException", err)
+				}
+			} else if !errors.Is(err, runner.ErrException) {
+				t.Fatalf("the refused share answered %v, want runner.ErrException", err)
+			}
+		})
+	}
+}

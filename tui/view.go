@@ -210,6 +210,12 @@ func (m *model) main(w, h int, wide bool) []string {
 	default:
 		p = []string{m.st.dim.Render("Working…")}
 	}
+	switch {
+	case m.raised && m.pending != nil:
+		p = append(p, "", m.st.warn.Render("Exception requested: the form opens when this check ends."))
+	case m.leaving != "" && m.pending != nil:
+		p = append(p, "", m.st.warn.Render("Leaving: the ceremony stops when this check ends."))
+	}
 	if m.notice != nil {
 		p = append(m.noticeView(w), p...)
 	}
