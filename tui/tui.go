@@ -12,6 +12,9 @@
 // hands a request to the program and blocks until the room answers, ctx ends
 // or the program stops. Every check of what was typed is done by the closures
 // the runner puts in the request: this package only renders and collects.
+// Submit and Check, which record what they accept, run off the program's
+// event loop and may report progress; the other closures run on it and must
+// not call back into the UI.
 //
 // Two keys work on every screen: ctrl+e records an exception (the pending
 // prompt returns runner.ErrException) and ctrl+c asks to leave, which needs a
