@@ -260,9 +260,9 @@ func replaceFile(path string, content []byte) error {
 // Result says which witnesses of a roster cosigned a bundle's final
 // checkpoint.
 type Result struct {
-	Quorum   int
-	Cosigned []string // roster ids
-	Missing  []string
+	Quorum   int      `json:"quorum"`
+	Cosigned []string `json:"cosigned"` // roster ids
+	Missing  []string `json:"missing"`
 }
 
 // Met reports whether enough witnesses cosigned.

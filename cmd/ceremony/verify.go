@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/ceremony-dev/ceremony/pgpwords"
 	"github.com/ceremony-dev/ceremony/transcript"
+	"github.com/ceremony-dev/ceremony/witness"
 )
 
 func init() {
@@ -21,7 +23,7 @@ func init() {
 }
 
 func runVerify(args []string, s stdio) int {
-	flags := newFlags(s, "verify PATH [--allow-incomplete] [--json]",
+	flags := newFlags(s, "verify PATH [--allow-incomplete] [--json] [--witnesses ROSTER [--quorum N]]",
 		`Checks a ceremony bundle (a directory) or a lone transcript.jsonl, offline:
 every line's seq, prev hash, time and canonical encoding, every checkpoint's
 signature and count, and for a bundle also script.lua, config.toml, every
@@ -31,10 +33,16 @@ Exit status: 0 for a complete, valid ceremony; 1 for an invalid transcript
 (the message names the first bad line and why) or one that never reached its
 final checkpoint (incomplete, or torn by a crash during a write); 2 when the
 check could not run. A lone transcript.jsonl is checked without its files:
-use the bundle directory for the full check.`,
+use the bundle directory for the full check.
+
+With --witnesses, the final checkpoint's cosignatures are checked against the
+roster's keys and the report says which witnesses cosigned; fewer than
+--quorum (default: all of them) is a failure.`,
 		"ceremony verify ./ksk-2026-04")
 	allowIncomplete := flags.Bool("allow-incomplete", false, "exit 0 for a valid prefix that is incomplete or torn (e.g. after a crash)")
 	asJSON := flags.Bool("json", false, "print the report as JSON on stdout (verdict, events, checkpoints, signers, artifacts)")
+	rosterPath := flags.String("witnesses", "", "roster `file` of witness verifier keys, one \"<id> <key>\" a line")
+	quorum := flags.Int("quorum", -1, "how many of the roster's witnesses must cosign (default: all)")
 	pos, code := parseArgs(flags, args)
 	if code >= 0 {
 		return code
@@ -44,7 +52,32 @@ use the bundle directory for the full check.`,
 		hintf(s.err, "ceremony verify ./ksk-2026-04")
 		return exitUsage
 	}
-	rep, err := transcript.Verify(pos[0], transcript.VerifyOptions{})
+	var (
+		rep     *transcript.Report
+		err     error
+		witRes  *witness.Result
+		roster  *witness.Roster
+		quorumE *witness.QuorumError
+	)
+	if *rosterPath != "" {
+		if roster, err = readRoster(*rosterPath); err != nil {
+			errorf(s.err, "%v", err)
+			return exitUsage
+		}
+		if *quorum < 0 {
+			*quorum = len(roster.Participants)
+		}
+		rep, witRes, err = witness.Check(pos[0], roster, *quorum)
+		if errors.As(err, &quorumE) {
+			err = nil
+		}
+	} else {
+		if *quorum >= 0 {
+			errorf(s.err, "--quorum needs --witnesses ROSTER")
+			return exitUsage
+		}
+		rep, err = transcript.Verify(pos[0], transcript.VerifyOptions{})
+	}
 	if rep == nil {
 		errorf(s.err, "%v", err)
 		return exitUsage
@@ -52,12 +85,31 @@ use the bundle directory for the full check.`,
 	if *asJSON {
 		enc := json.NewEncoder(s.out)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		out := any(rep)
+		if witRes != nil {
+			out = struct {
+				*transcript.Report
+				Witnesses *witness.Result `json:"witnesses"`
+			}{rep, witRes}
+		}
+		if err := enc.Encode(out); err != nil {
 			errorf(s.err, "%v", err)
 			return exitUsage
 		}
 	} else {
 		printReport(s.out, pos[0], rep)
+		if witRes != nil {
+			for _, id := range witRes.Cosigned {
+				fmt.Fprintf(s.out, "%-12s %s cosigned\n", "witness", id)
+			}
+			for _, id := range witRes.Missing {
+				fmt.Fprintf(s.out, "%-12s %s did not cosign\n", "witness", id)
+			}
+		}
+	}
+	if rep.Verdict == transcript.Complete && quorumE != nil {
+		errorf(s.err, "%v", quorumE)
+		return exitFailed
 	}
 	switch rep.Verdict {
 	case transcript.Complete:
@@ -141,4 +193,17 @@ func verdictText(rep *transcript.Report) string {
 		return fmt.Sprintf("invalid from line %d", rep.Line)
 	}
 	return "invalid"
+}
+
+func readRoster(path string) (*witness.Roster, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	ro, err := witness.ParseRoster(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ro, nil
 }
