@@ -109,7 +109,9 @@ func TestNoSecretInBundle(t *testing.T) {
 	}
 	var needles [][]byte
 	for _, s := range h.logins {
-		needles = append(needles, []byte(hexOf(s)), s)
+		// The secret, raw and in hex; a PIN is the hex cut to the token's
+		// length, so its first 16 digits are looked for on their own.
+		needles = append(needles, s, []byte(hexOf(s)[:16]))
 	}
 	sheets := auto.Sheets()
 	if len(sheets) == 0 || len(h.logins) == 0 {
