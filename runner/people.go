@@ -46,6 +46,25 @@ func (r *Runner) pick(ctx context.Context, step, role, as string, taken []Partic
 	return r.pickFrom(ctx, fmt.Sprintf("Step %s: who is %s %s?", step, as, r.roleTitle(role)), cands)
 }
 
+// checkSeparation refuses a roster on which one person holds two roles the
+// script keeps apart: no step could then be trusted to have two people.
+func (r *Runner) checkSeparation() error {
+	for _, p := range r.env.Roster {
+		for _, group := range r.plan.Separate {
+			var held []string
+			for _, role := range group {
+				if contains(p.Roles, role) {
+					held = append(held, role)
+				}
+			}
+			if len(held) > 1 {
+				return fmt.Errorf("%s holds %s, which the script keeps separate", p.Name, strings.Join(held, " and "))
+			}
+		}
+	}
+	return nil
+}
+
 // setPeople restores who acted and witnessed from step.begin, checking the
 // record against the roster and the roles as a live run would.
 func (r *Runner) setPeople(st *scripts.Step, b stepBegin) error {

@@ -126,6 +126,9 @@ func New(script Script, w *transcript.Writer, recorded []transcript.Event, env E
 func (r *Runner) Run(ctx context.Context) (err error) {
 	defer r.closeToken()
 	defer r.zeroSecrets()
+	if err := r.checkSeparation(); err != nil {
+		return err
+	}
 	r.env.UI.Begin(r.view)
 	r.progress()
 	for ai := range r.plan.Acts {

@@ -208,3 +208,20 @@ act "One" {
 	}
 	t.Fatal("the shares were not combined")
 }
+
+func TestSeparationOfDuties(t *testing.T) {
+	const src = `
+ceremony { name = "Separate", roles = { CA = role "Administrator", IW = role "Witness" }, separate = { { "CA", "IW" } } }
+act "One" { step { by = "CA", witness = "IW", "Open the safe." } }
+`
+	ann := runner.Participant{ID: "ann", Name: "Ann Archer", Roles: []string{"CA", "IW"}}
+	ben := runner.Participant{ID: "ben", Name: "Ben Brook", Roles: []string{"IW"}}
+	s := newSmall(t, src, ann, ben)
+	err := s.run(&runner.Auto{}, false)
+	if err == nil || !strings.Contains(err.Error(), "Ann Archer holds CA and IW") {
+		t.Fatalf("got %v", err)
+	}
+	if n := len(s.events()); n != 1 {
+		t.Fatalf("%d events recorded, want only ceremony.begin", n)
+	}
+}
