@@ -71,10 +71,11 @@
 // the first thing on every line, where anyone opening the file sees it.
 // [Verify] reports it and rejects a transcript whose lines disagree.
 //
-// # Events the package writes
+// # Events with a fixed structure
 //
-// [Writer.Append] refuses these types; the package writes them itself so
-// that their structure is always what [Verify] checks.
+// The package writes ceremony.begin, artifact, checkpoint and resume
+// itself, and [Writer.Append] refuses them, so that their structure is
+// always what [Verify] checks. Their data holds exactly the fields below.
 //
 // ceremony.begin is line 1 and only line 1. Its data holds "format"
 // ("ceremony-transcript/v1"), "id" (letters, digits, '.', '_', '-'),

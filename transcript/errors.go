@@ -125,9 +125,9 @@ func (e *FileError) Unwrap() error { return e.Err }
 // TornError: the last line has no newline, as a crash during a write
 // leaves it. Everything before it is a valid prefix.
 type TornError struct {
-	Line   uint64
-	Offset int64 // byte offset of the torn line in the file
-	Size   int
+	Line   uint64 `json:"line"`
+	Offset int64  `json:"offset"` // byte offset of the torn line in the file
+	Size   int    `json:"size"`
 }
 
 func (e *TornError) Error() string {
