@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ceremony-dev/ceremony/scripts"
+	"github.com/ceremony-dev/ceremony/steps"
 )
 
 // stepBegin is the data of step.begin: who was at the keyboard and who
@@ -226,9 +227,9 @@ func (r *Runner) stepView(st *scripts.Step) StepView {
 	v := StepView{Number: st.Number, Text: st.Text, Role: st.By, RoleTitle: r.roleTitle(st.By), Witnesses: st.Witnesses}
 	var does []string
 	for _, c := range st.Calls {
-		does = append(does, c.Primitive())
+		does = append(does, steps.Describe(c))
 	}
-	v.Does = strings.Join(does, ", ")
+	v.Does = strings.Join(does, "; ")
 	return v
 }
 
