@@ -466,7 +466,7 @@ func TestExceptionForm(t *testing.T) {
 	r.t = t
 	r.tm.Type("the hash read back in one call")
 	r.keys("enter", "enter", "right", "right", "left", "enter", "right")
-	r.waitFor("‹Ivan Ibsen (IW)›")
+	r.waitFor("‹ Ivan Ibsen (IW) › 2 of 2")
 	t.Run("filled", func(t *testing.T) { r.t = t; r.golden() })
 	r.t = t
 	r.keys("enter")

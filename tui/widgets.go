@@ -396,22 +396,15 @@ func (p *exceptionForm) view(st *styles, w int) []string {
 		}
 		return f.String()
 	}
+	// A choice shows the option taken: a roster does not fit on one line.
 	choice := func(i int, opts []string, sel int) string {
-		if len(opts) == 0 {
+		switch {
+		case len(opts) == 0:
 			return st.dim.Render("(none allowed)")
+		case i == p.focus:
+			return st.current.Render("‹ "+opts[sel]+" ›") + st.dim.Render(fmt.Sprintf(" %d of %d", sel+1, len(opts)))
 		}
-		parts := make([]string, len(opts))
-		for j, o := range opts {
-			switch {
-			case j == sel && i == p.focus:
-				parts[j] = st.current.Render("‹" + o + "›")
-			case j == sel:
-				parts[j] = st.bold.Render("[" + o + "]")
-			default:
-				parts[j] = " " + o + " "
-			}
-		}
-		return strings.Join(parts, " ")
+		return opts[sel]
 	}
 	approvers := make([]string, len(p.f.Approvers))
 	for i, a := range p.f.Approvers {
