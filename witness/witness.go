@@ -125,7 +125,8 @@ func LoadSigner(path string) (*Signer, error) {
 		return nil, err
 	}
 	defer clear(raw)
-	parts := bytes.Split(bytes.TrimSpace(raw), []byte("+"))
+	// The name holds no '+'; the base64 key may.
+	parts := bytes.SplitN(bytes.TrimSpace(raw), []byte("+"), 5)
 	if len(parts) != 5 || string(parts[0]) != "PRIVATE" || string(parts[1]) != "KEY" || len(parts[3]) != 8 {
 		return nil, errKeyFile
 	}

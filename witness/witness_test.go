@@ -2,12 +2,16 @@ package witness_test
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/ceremony-dev/ceremony/transcript"
 	"github.com/ceremony-dev/ceremony/witness"
@@ -187,6 +191,35 @@ func TestParseRosterRejects(t *testing.T) {
 	} {
 		if _, err := witness.ParseRoster(strings.NewReader(text)); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// Keys from the real random source, whose base64 often holds '+', load and
+// sign what the note package then verifies.
+func TestRandomKeysLoad(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 64 {
+		path := filepath.Join(dir, strconv.Itoa(i))
+		vkey, err := witness.GenerateKey(rand.Reader, "witness/w"+strconv.Itoa(i), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := witness.LoadSigner(path)
+		if err != nil {
+			t.Fatalf("key %d: %v", i, err)
+		}
+		v, err := note.NewVerifier(vkey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := note.Sign(&note.Note{Text: "text\n"}, s)
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := note.Open(msg, note.VerifierList(v)); err != nil {
+			t.Fatalf("key %d: %v", i, err)
 		}
 	}
 }
