@@ -93,7 +93,8 @@ func (p *comparer) view(st *styles, w int) []string {
 	if len(p.c.Remote.Roles) > 0 {
 		remote += " (" + strings.Join(p.c.Remote.Roles, ", ") + ")"
 	}
-	lines := wrap("Ask "+st.bold.Render(remote)+" to read their value; type what you hear.", w, "")
+	lines := wrap("Ask "+st.bold.Render(remote)+" to read their copy aloud and type what you hear: "+
+		"a match is recorded as confirmed by "+p.c.Remote.Name+".", w, "")
 	lines = append(lines, "", st.dim.Render("SHA-256"))
 	perLine := 8
 	if w < 44 {
