@@ -202,8 +202,18 @@ func (r *Runner) checkpoint() error {
 
 func (r *Runner) progress() {
 	n, head := r.w.Head()
+	// The UI may keep what it is given while the runner goes on: it gets
+	// copies.
+	states := make([][]StepState, len(r.states))
+	for i, a := range r.states {
+		states[i] = append([]StepState(nil), a...)
+	}
 	st := Status{Events: n, HeadWords: pgpwords.Encode(head[:4]), Act: r.act, Step: r.step,
-		States: r.states, Actor: r.actor, Witnesses: r.witnesses, Time: r.env.Now().UTC()}
+		States: states, Witnesses: append([]Participant(nil), r.witnesses...), Time: r.env.Now().UTC()}
+	if r.actor != nil {
+		a := *r.actor
+		st.Actor = &a
+	}
 	r.env.UI.Progress(st)
 }
 
