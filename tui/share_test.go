@@ -202,6 +202,8 @@ func TestCompare(t *testing.T) {
 		{"hex_differs", "9c4f 1a7b e03d 58c2 6e1f 90ab 7d35 c4e9", "hex digit 32", 80, 24, "c4e8"},
 		{"words_differ", "ratchet disbelief bison hamburger reform conformist endive", "word 7", 80, 24, "endow"},
 		{"start_120x40", "", "Read back:", 120, 40, ""},
+		// Short of room, the refusal stays and blank lines go.
+		{"words_differ_80x20", "ratchet disbelief bison hamburger reform conformist endive", "word 7", 80, 20, "endow"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

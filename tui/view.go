@@ -171,6 +171,24 @@ func (m *model) body(w, h int) []string {
 	return out
 }
 
+// squeeze makes a prompt fit h lines: first its blank lines go, then its
+// top, since what is being typed and the refusal of it are at the bottom.
+func squeeze(lines []string, h int) []string {
+	if len(lines) <= h {
+		return lines
+	}
+	kept := lines[:0:0]
+	for i, l := range lines {
+		if l != "" || len(lines)-i+len(kept) <= h {
+			kept = append(kept, l)
+		}
+	}
+	if len(kept) > h && h > 0 {
+		kept = append([]string{"…"}, kept[len(kept)-h+1:]...)
+	}
+	return kept
+}
+
 // pad fills lines up to h, so that the footer stays at the bottom.
 func pad(lines []string, h int) []string {
 	for len(lines) < h {
@@ -219,6 +237,7 @@ func (m *model) main(w, h int, wide bool) []string {
 	if m.notice != nil {
 		p = append(m.noticeView(w), p...)
 	}
+	p = squeeze(p, h)
 	room := h - len(p) - 1
 	var step []string
 	if wide {

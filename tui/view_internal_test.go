@@ -28,3 +28,21 @@ func TestTinyScreens(t *testing.T) {
 		})
 	}
 }
+
+func TestSqueeze(t *testing.T) {
+	cases := []struct {
+		in   []string
+		h    int
+		want []string
+	}{
+		{[]string{"a", "", "b"}, 3, []string{"a", "", "b"}},
+		{[]string{"a", "", "b", "", "c"}, 4, []string{"a", "b", "", "c"}},
+		{[]string{"a", "", "b", "", "c"}, 3, []string{"a", "b", "c"}},
+		{[]string{"a", "", "b", "", "c"}, 2, []string{"…", "c"}},
+	}
+	for _, c := range cases {
+		if got := squeeze(c.in, c.h); strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("squeeze(%q, %d) = %q, want %q", c.in, c.h, got, c.want)
+		}
+	}
+}
