@@ -3,6 +3,7 @@ package runner_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,8 +19,27 @@ import (
 // 100 steps, each calling confirm from Lua (three events a step), and, in
 // the same iteration, makes the very same appends and checkpoints on a bare
 // writer. run/append is the ratio of the two; overhead-ns/step is the
-// difference per step.
+// difference per step. Sub-benchmark disk writes to the test's temporary
+// directory, where each append waits for fsync; memory writes to /dev/shm,
+// where it does not, which shows the runner's own cost more sharply.
 func BenchmarkStepOverhead(b *testing.B) {
+	b.Run("disk", func(b *testing.B) { benchStepOverhead(b, b.TempDir) })
+	b.Run("memory", func(b *testing.B) {
+		if fi, err := os.Stat("/dev/shm"); err != nil || !fi.IsDir() {
+			b.Skip("no /dev/shm")
+		}
+		benchStepOverhead(b, func() string {
+			d, err := os.MkdirTemp("/dev/shm", "ceremony-bench-")
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { os.RemoveAll(d) })
+			return d
+		})
+	})
+}
+
+func benchStepOverhead(b *testing.B, tempDir func() string) {
 	const n = 100
 	var src strings.Builder
 	src.WriteString(`ceremony { name = "Bench", roles = { CA = role "Administrator", IW = role "Witness" } }` + "\nact \"All\" {\n")
@@ -37,7 +57,7 @@ func BenchmarkStepOverhead(b *testing.B) {
 	var runT, appendT time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		dir := b.TempDir()
+		dir := tempDir()
 		w, err := transcript.Create(filepath.Join(dir, "run"), h)
 		if err != nil {
 			b.Fatal(err)
