@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/ceremony-dev/ceremony/pgpwords"
 	"github.com/ceremony-dev/ceremony/transcript"
 	"github.com/ceremony-dev/ceremony/witness"
 )
@@ -143,7 +142,9 @@ func printReport(w io.Writer, path string, rep *transcript.Report) {
 	row("events", "%d valid", rep.Events)
 	if head, err := hex.DecodeString(rep.Head); err == nil && rep.Events > 0 {
 		row("head", "%s", rep.Head)
-		row("", "%s", strings.Join(pgpwords.Encode(head), " "))
+		for _, l := range strings.Split(strings.TrimSuffix(wordLines(head), "\n"), "\n") {
+			row("", "%s", strings.TrimSpace(l))
+		}
 	}
 	for i, k := range rep.SessionKeys {
 		label := "session key"
