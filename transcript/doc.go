@@ -75,7 +75,8 @@
 //
 // The package writes ceremony.begin, artifact, checkpoint and resume
 // itself, and [Writer.Append] refuses them, so that their structure is
-// always what [Verify] checks. Their data holds exactly the fields below.
+// always what [Verify] checks. Their data holds exactly the fields below;
+// only ceremony.begin may hold more.
 //
 // ceremony.begin is line 1 and only line 1. Its data holds "format"
 // ("ceremony-transcript/v1"), "id" (letters, digits, '.', '_', '-'),
