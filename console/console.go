@@ -28,6 +28,9 @@ type Console struct {
 	tty  bool
 	out  io.Writer
 	last string // the step last announced
+	// pending delivers the line being read, which outlives a prompt that
+	// ctx ended.
+	pending chan answer
 }
 
 // New returns a console reading answers from in and writing to out. When in
@@ -45,33 +48,63 @@ var _ runner.UI = (*Console)(nil)
 
 func (c *Console) printf(format string, a ...any) { fmt.Fprintf(c.out, format, a...) }
 
-// read reads one answer. "!" and "!quit" work at every prompt.
+// answer is one line read, or why none could be.
+type answer struct {
+	line string
+	err  error
+}
+
+// read reads one answer. "!" and "!quit" work at every prompt. It returns
+// when ctx ends even while waiting for a line (an interrupt, a SIGTERM); the
+// line still being read is then taken by the next prompt, and a terminal
+// left with echo off is given its echo back.
 func (c *Console) read(ctx context.Context, prompt string, secret bool) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
 	c.printf("%s", prompt)
-	var line string
-	var err error
-	if secret && c.tty {
-		var b []byte
-		b, err = term.ReadPassword(c.fd)
-		c.printf("\n")
-		line = string(b)
-		clear(b)
-	} else {
-		line, err = c.in.ReadString('\n')
-		if err == io.EOF && line != "" {
-			err = nil
+	var restore *term.State
+	if c.pending == nil {
+		ch := make(chan answer, 1)
+		c.pending = ch
+		if secret && c.tty {
+			restore, _ = term.GetState(c.fd)
+			go func() {
+				b, err := term.ReadPassword(c.fd)
+				ch <- answer{string(b), err}
+				clear(b)
+			}()
+		} else {
+			go func() {
+				line, err := c.in.ReadString('\n')
+				if err == io.EOF && line != "" {
+					err = nil
+				}
+				ch <- answer{line, err}
+			}()
 		}
 	}
-	if err == io.EOF {
+	var a answer
+	select {
+	case a = <-c.pending:
+		c.pending = nil
+	case <-ctx.Done():
+		if restore != nil {
+			term.Restore(c.fd, restore)
+		}
+		c.printf("\n")
+		return "", ctx.Err()
+	}
+	if secret && c.tty {
+		c.printf("\n")
+	}
+	if a.err == io.EOF {
 		return "", &runner.QuitError{Reason: "the console's input ended"}
 	}
-	if err != nil {
-		return "", err
+	if a.err != nil {
+		return "", a.err
 	}
-	line = strings.TrimSpace(line)
+	line := strings.TrimSpace(a.line)
 	switch line {
 	case "!":
 		return "", runner.ErrException

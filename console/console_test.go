@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -146,5 +147,27 @@ func TestConsoleQuitAndEOF(t *testing.T) {
 		if !errors.As(err, &q) || q.Reason != tc.reason {
 			t.Errorf("input %q: got %v, want quit %q", tc.input, err, tc.reason)
 		}
+	}
+}
+
+func TestConsoleReturnsWhenContextEnds(t *testing.T) {
+	r, w := io.Pipe()
+	defer w.Close()
+	ui := console.New(r, &bytes.Buffer{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := ui.Value(ctx, runner.ValueRequest{Label: "Bag"})
+		done <- err
+	}()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want the context's end", err)
+	}
+	// The line typed meanwhile goes to the next prompt.
+	go w.Write([]byte("AB12\n"))
+	v, err := ui.Value(context.Background(), runner.ValueRequest{Label: "Bag"})
+	if err != nil || string(v) != "AB12" {
+		t.Fatalf("next prompt got %q, %v", v, err)
 	}
 }
