@@ -46,7 +46,7 @@ type Script struct {
 	name    string
 	dir     string
 	opts    Options
-	L       *lua.LState
+	state   *lua.LState
 	mu      sync.Mutex
 	fns     map[*Step]*lua.LFunction
 	modules map[string]lua.LValue
@@ -55,7 +55,6 @@ type Script struct {
 	cur     *callState
 	atMatch atomic.Value // steps.At of the latest pattern match: the one an abandoned call is stuck in
 
-	inputs  map[string]bool
 	decls   []*stepDecl
 	pending []pendingFn // step functions, placed once the plan stops growing
 }
@@ -130,7 +129,7 @@ func LoadSource(ctx context.Context, src []byte, opts Options) (*Script, error) 
 	// kept some in variables. The steps run for real in a state the dry run
 	// never touched: the script's own, declared again.
 	dry := s.plan
-	s.L.Close()
+	s.state.Close()
 	if err := s.declare(ctx, proto); err != nil {
 		s.Close()
 		return nil, err
@@ -149,13 +148,12 @@ func LoadSource(ctx context.Context, src []byte, opts Options) (*Script, error) 
 
 // declare runs the script's main chunk in a fresh state to build its plan.
 func (s *Script) declare(ctx context.Context, proto *lua.FunctionProto) error {
-	s.L = newState(&s.atMatch)
+	s.state = newState(&s.atMatch)
 	s.plan, s.decls, s.pending = nil, nil, nil
 	s.fns = map[*Step]*lua.LFunction{}
 	s.modules = map[string]lua.LValue{}
-	s.inputs = map[string]bool{}
 	s.install()
-	if err := s.call(ctx, s.L.NewFunctionFromProto(proto), &callState{ctx: ctx}); err != nil {
+	if err := s.call(ctx, s.state.NewFunctionFromProto(proto), &callState{ctx: ctx}); err != nil {
 		return err
 	}
 	return s.finish()
@@ -200,10 +198,10 @@ func (s *Script) Sources() map[string][]byte {
 func (s *Script) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.broken == nil && s.L != nil {
-		s.L.Close()
+	if s.broken == nil && s.state != nil {
+		s.state.Close()
 	}
-	s.L = nil
+	s.state = nil
 	if s.broken == nil {
 		s.broken = errors.New("script is closed")
 	}
@@ -242,9 +240,13 @@ func (s *Script) call(ctx context.Context, fn *lua.LFunction, cs *callState) err
 	s.cur = cs
 	finished := make(chan struct{})
 	abandon := make(chan struct{})
-	go g.watch(ctx, s.opts.TimeLimit, uint64(s.opts.MemoryLimit), finished, abandon)
+	stuck := func() bool {
+		at, _ := s.atMatch.Load().(steps.At)
+		return at.Line > 0
+	}
+	go g.watch(ctx, s.opts.TimeLimit, uint64(s.opts.MemoryLimit), stuck, finished, abandon)
 	result := make(chan error, 1)
-	L := s.L
+	L := s.state
 	go func() {
 		L.SetContext(g)
 		L.Push(fn)
@@ -255,12 +257,8 @@ func (s *Script) call(ctx context.Context, fn *lua.LFunction, cs *callState) err
 	case err = <-result:
 		close(finished)
 	case <-abandon:
-		e := &Error{File: s.name, Msg: fmt.Sprintf("%v: %v", g.Err(), ErrAbandoned), Err: ErrAbandoned}
-		if at, ok := s.atMatch.Load().(steps.At); ok && at.Line > 0 {
-			e.File, e.Line = at.File, at.Line
-			e.Msg = fmt.Sprintf("%v in a pattern match: %v", g.Err(), ErrAbandoned)
-		}
-		s.broken = e
+		at, _ := s.atMatch.Load().(steps.At)
+		s.broken = &Error{File: at.File, Line: at.Line, Msg: fmt.Sprintf("%v in a pattern match: %v", g.Err(), ErrAbandoned), Err: ErrAbandoned}
 		return s.broken
 	}
 	s.cur = nil
@@ -307,7 +305,7 @@ func where(L *lua.LState) steps.At {
 
 // install puts the declaration functions and the primitives into the state.
 func (s *Script) install() {
-	L := s.L
+	L := s.state
 	L.SetGlobal("require", L.NewFunction(s.require))
 	for name, fn := range map[string]lua.LGFunction{
 		"ceremony": s.luaCeremony,
@@ -411,7 +409,6 @@ func (s *Script) luaCeremony(L *lua.LState) int {
 			c := *in
 			c.Name = string(name)
 			p.Inputs = append(p.Inputs, c)
-			s.inputs[c.Name] = true
 		})
 	}
 	sort.Slice(p.Inputs, func(i, j int) bool {

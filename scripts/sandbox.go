@@ -185,12 +185,16 @@ func heapBytes() uint64 {
 	return heapSample[0].Value.Uint64()
 }
 
-// watch runs until finished is closed. It returns on abandon when the call
-// was stopped but did not return within the grace period.
-func (g *guard) watch(parent context.Context, limit time.Duration, mem uint64, finished <-chan struct{}, abandon chan<- struct{}) {
+// watch runs until finished is closed. It closes abandon when the call was
+// stopped but is still stuck in library code that cannot be interrupted
+// after the grace period. Lua code always notices the stop at its next
+// instruction, however long a single instruction (a huge concatenation on a
+// loaded machine) takes, so only stuck() calls are ever abandoned.
+func (g *guard) watch(parent context.Context, limit time.Duration, mem uint64, stuck func() bool, finished <-chan struct{}, abandon chan<- struct{}) {
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
 	base := heapBytes()
+	trigger := base + mem
 	last := time.Now()
 	var used time.Duration
 	for {
@@ -207,16 +211,22 @@ func (g *guard) watch(parent context.Context, limit time.Duration, mem uint64, f
 			if used > limit {
 				g.stop(ErrTimeLimit)
 			}
-			if mem > 0 && heapBytes() > base+mem {
+			// The heap counts garbage too: past the trigger, a collection
+			// tells what is live. The next collection is forced only after
+			// another mem of allocation, so a script that makes garbage
+			// fast is not slowed by back-to-back collections.
+			if mem > 0 && heapBytes() > trigger {
 				runtime.GC()
-				if heapBytes() > base+mem {
+				live := heapBytes()
+				if live > base+mem {
 					g.stop(ErrMemoryLimit)
 				}
+				trigger = max(base, live) + mem
 			}
 		}
 		select {
 		case <-g.done:
-			if time.Since(g.stopped) > grace && !g.paused.Load() {
+			if time.Since(g.stopped) > grace && !g.paused.Load() && stuck() {
 				close(abandon)
 				return
 			}

@@ -7,6 +7,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/pm"
+
+	"github.com/ceremony-dev/ceremony/steps"
 )
 
 // The Lua VM checks its context between instructions, but a library function
@@ -16,19 +18,26 @@ import (
 
 // bounded installs the bounded string functions over the library's own.
 // Pattern matching can backtrack for longer than any limit and cannot be
-// interrupted; at records where each match starts, so that a call abandoned
-// in one still names its line.
+// interrupted; at holds where the match in progress was called (zero when
+// none is), so that only such a call is ever abandoned, and it names its line.
 func bounded(L *lua.LState, at *atomic.Value) {
 	str := L.GetGlobal("string").(*lua.LTable)
+	matching := func(L *lua.LState) func() {
+		at.Store(where(L))
+		return func() { at.Store(steps.At{}) }
+	}
 	for _, name := range []string{"find", "match"} {
 		fn := str.RawGetString(name).(*lua.LFunction).GFunction
 		str.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
-			at.Store(where(L))
+			defer matching(L)()
 			return fn(L)
 		}))
 	}
 	str.RawSetString("rep", L.NewFunction(strRep))
-	str.RawSetString("gsub", L.NewFunction(func(L *lua.LState) int { return strGsub(L, at) }))
+	str.RawSetString("gsub", L.NewFunction(func(L *lua.LState) int {
+		defer matching(L)()
+		return strGsub(L)
+	}))
 	format := str.RawGetString("format").(*lua.LFunction).GFunction
 	str.RawSetString("format", L.NewFunction(func(L *lua.LState) int {
 		if err := checkFormat(L.CheckString(1)); err != "" {
@@ -39,7 +48,7 @@ func bounded(L *lua.LState, at *atomic.Value) {
 	for _, name := range []string{"gmatch", "gfind"} {
 		gmatch := str.RawGetString(name).(*lua.LFunction)
 		str.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
-			at.Store(where(L))
+			defer matching(L)()
 			if len(L.CheckString(1)) > maxString {
 				L.RaiseError("string.%s: subject longer than %d bytes", name, maxString)
 			}
@@ -119,13 +128,12 @@ func checkFormat(f string) string {
 // strGsub is string.gsub built in one pass, refusing a subject or a result
 // longer than maxString. (The library's own copies the whole string for
 // every match.)
-func strGsub(L *lua.LState, at *atomic.Value) int {
+func strGsub(L *lua.LState) int {
 	str := L.CheckString(1)
 	pat := L.CheckString(2)
 	L.CheckTypes(3, lua.LTString, lua.LTNumber, lua.LTTable, lua.LTFunction)
 	repl := L.Get(3)
 	limit := L.OptInt(4, -1)
-	at.Store(where(L))
 	if len(str) > maxString {
 		L.RaiseError("string.gsub: subject longer than %d bytes", maxString)
 	}
