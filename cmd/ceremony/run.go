@@ -175,6 +175,14 @@ func prepare(path string, src []byte, configPath, out string, rehearsal bool, s 
 		hintf(s.err, "fix the script or the roster; ceremony check lists the same problems")
 		return nil, exitFailed
 	}
+	// Inputs are checked now, so that a missing or changed file stops the
+	// ceremony before it starts rather than in the middle of it.
+	for _, in := range script.Plan().Inputs {
+		if _, err := c.input(in.Name); err != nil {
+			errorf(s.err, "%v", err)
+			return nil, exitUsage
+		}
+	}
 	scriptDir, _ := filepath.Abs(filepath.Dir(path))
 	plan := script.Plan()
 	h := transcript.Header{ID: c.cfg.ID, Name: plan.Name, Version: plan.Version, Script: c.src, Config: cfgBytes,
