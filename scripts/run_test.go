@@ -210,3 +210,41 @@ end } }`)
 		t.Errorf("real run saw %q (%v), want run 1", text, err)
 	}
 }
+
+// A step stuck in a backtracking pattern match is abandoned: RunStep
+// returns within its limits, and the script refuses to run any further.
+func TestRunStepAbandonedScriptRefusesMore(t *testing.T) {
+	path := writeScript(t, `act "A" { step { by = "CA", witness = "IW", "Match.", run = function()
+  local v = record { "value" }
+  if v == "slow" then local x = ("a"):rep(200):find(".-.-.-b") end
+end } }`)
+	s := load(t, path, scripts.Options{TimeLimit: 100 * time.Millisecond})
+	slow := hostFunc(func(context.Context, *scripts.Step, steps.Request) (any, error) { return "slow", nil })
+	start := time.Now()
+	err := s.RunStep(context.Background(), firstStep(s), slow)
+	if !errors.Is(err, scripts.ErrAbandoned) || !strings.Contains(err.Error(), ":4:") {
+		t.Fatalf("err = %v, want ErrAbandoned at line 4", err)
+	}
+	if took := time.Since(start); took > refuseWithin() {
+		t.Errorf("returned after %v", took)
+	}
+	if err := s.RunStep(context.Background(), firstStep(s), slow); !errors.Is(err, scripts.ErrAbandoned) {
+		t.Errorf("second run: err = %v, want ErrAbandoned again", err)
+	}
+}
+
+func TestLoadSourceWithoutModuleDirRefusesRequire(t *testing.T) {
+	_, err := scripts.LoadSource(context.Background(), []byte(`require "helper"`), scripts.Options{Name: "bundle.lua"})
+	var e *scripts.Error
+	if !errors.As(err, &e) || e.Line != 1 || !strings.Contains(e.Msg, "without a module directory") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestClosedScriptRefusesToRun(t *testing.T) {
+	s := load(t, "testdata/example.lua", scripts.Options{})
+	s.Close()
+	if err := s.RunStep(context.Background(), firstStep(s), hostFunc(func(context.Context, *scripts.Step, steps.Request) (any, error) { return nil, nil })); err == nil {
+		t.Fatal("a closed script ran a step")
+	}
+}
