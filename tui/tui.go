@@ -43,7 +43,8 @@ type Options struct {
 	// Clock gives the time shown in the header; nil is time.Now. Films of a
 	// ceremony are synced against it, so it is shown in UTC to the second.
 	Clock func() time.Time
-	// Width and Height fix the screen size instead of asking the terminal.
+	// Width and Height are the screen size to assume when Output is not a
+	// terminal (tests); a terminal's own size wins, and resizing is followed.
 	Width, Height int
 	// NoColor renders with text attributes only (bold, reverse), as the
 	// NO_COLOR convention asks; LIVE and REHEARSAL stay unmistakable.
