@@ -57,7 +57,8 @@ type Env struct {
 // ErrAborted is returned by Run when the room decided to abort the ceremony.
 var ErrAborted = errors.New("the ceremony was aborted")
 
-// ErrIncomplete is returned by Resume for a bundle whose ceremony has ended.
+// errDiverged marks a recorded run that is not what the script asks for:
+// another script, or a transcript edited by hand.
 var errDiverged = errors.New("the transcript does not follow the script")
 
 // Runner carries out one ceremony.
