@@ -107,7 +107,8 @@ type Artifact struct {
 }
 
 // Verify checks a bundle directory, or a lone transcript.jsonl, reading the
-// transcript once in constant memory (one line buffer of MaxLine bytes).
+// transcript once in constant memory (a few batches of lines, each at most
+// MaxLine long), hashing one batch while it checks the one before.
 //
 // It returns a nil Report only when it could not run (an unreadable path);
 // otherwise the Report holds the verdict and, unless it is Complete, the
@@ -202,35 +203,42 @@ func (v *verifier) readCheckpointFile() error {
 }
 
 func (v *verifier) run(f *os.File) error {
-	r := newLineReader(f)
+	stop := make(chan struct{})
+	defer close(stop)
+	full, free := hashedLines(f, stop)
 	var offset int64
-	for {
-		line, err := r.next()
-		n := v.seq + 1
-		if errors.Is(err, errLineTooLong) {
-			v.rep.Err = &EncodingError{Line: n, Reason: err.Error()}
-			return nil
+	for b := range full {
+		start := 0
+		for i, end := range b.ends {
+			line := b.buf[start : end-1]
+			if err := v.line(v.seq+1, line, &b.sums[i]); err != nil {
+				v.rep.Err = err
+				return nil
+			}
+			offset += int64(end - start)
+			start = end
 		}
-		if err == io.EOF {
-			if len(line) > 0 {
-				v.rep.Torn = &TornError{Line: n, Offset: offset, Size: len(line)}
+		if b.last {
+			n := v.seq + 1
+			switch {
+			case errors.Is(b.err, errLineTooLong):
+				v.rep.Err = &EncodingError{Line: n, Reason: b.err.Error()}
+				return nil
+			case b.err != nil:
+				return b.err
+			case b.torn > 0:
+				v.rep.Torn = &TornError{Line: n, Offset: offset, Size: b.torn}
 			}
 			break
 		}
-		if err != nil {
-			return err
-		}
-		if err := v.line(n, line[:len(line)-1]); err != nil {
-			v.rep.Err = err
-			return nil
-		}
-		offset += int64(len(line))
+		free <- b
 	}
 	v.rep.Err = v.finish()
 	return nil
 }
 
-func (v *verifier) line(n uint64, line []byte) error {
+// line checks line n, whose SHA-256 is sum.
+func (v *verifier) line(n uint64, line []byte, sum *[32]byte) error {
 	hex.Encode(v.prevHex[:], v.prev[:])
 	ev, err := parseLine(line, v.prevHex[:])
 	if err != nil {
@@ -276,7 +284,7 @@ func (v *verifier) line(n uint64, line []byte) error {
 		return err
 	}
 	v.lastCheckpoint = string(ev.typ) == TypeCheckpoint
-	v.prev = sha256.Sum256(line)
+	v.prev = *sum
 	copy(v.prevTime[:], ev.time)
 	v.seq++
 	v.rep.Events = v.seq

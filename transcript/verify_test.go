@@ -470,3 +470,32 @@ func TestVerifyCosigners(t *testing.T) {
 		t.Fatalf("with the witness key: %v, %+v", err, rep.Final)
 	}
 }
+
+// Lines of every size up to the bound verify, among many short ones: the
+// verifier reads in batches and must not lose a line at their edges.
+func TestVerifyLongAndManyLines(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "b")
+	w, err := transcript.Create(dir, testHeader(), transcript.WithClock(fixedClock()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3000 {
+		size := i % 7
+		if i%1000 == 999 {
+			size = transcript.MaxLine - 400 // near the bound, with the envelope
+		}
+		if _, err := w.Append("step.note", "1", "CA", map[string]string{"text": strings.Repeat("x", size)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Append("step.note", "1", "CA", map[string]string{"text": strings.Repeat("x", transcript.MaxLine)}); err == nil {
+		t.Fatal("a line over the bound was written")
+	}
+	w.Append(transcript.TypeEnd, "", "CA", nil)
+	w.Checkpoint()
+	w.Close()
+	rep, err := verify(t, dir)
+	if err != nil || rep.Events != 3003 {
+		t.Fatalf("%v after %d events", err, rep.Events)
+	}
+}

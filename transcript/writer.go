@@ -329,6 +329,12 @@ func (w *Writer) appendLocked(typ, step, actor string, data json.RawMessage) (Ev
 	if now.Before(w.last) {
 		now = w.last
 	}
+	// The fixed-width time format holds years 0 to 9999 only; the rest of
+	// the line is canonical by construction (FuzzParseLine holds the
+	// encoder and the verifier to each other).
+	if y := now.Year(); y < 0 || y > 9999 {
+		return Event{}, fmt.Errorf("%s event: time %v is outside the years 0 to 9999", typ, now)
+	}
 	e := Event{
 		Rehearsal: w.rehearsal, Seq: w.seq, Time: now, Prev: hex.EncodeToString(w.head[:]),
 		Type: typ, Step: step, Actor: actor, Data: data,
@@ -339,11 +345,6 @@ func (w *Writer) appendLocked(typ, step, actor string, data json.RawMessage) (Ev
 	}
 	if len(line)+1 > MaxLine {
 		return Event{}, fmt.Errorf("%s event: line of %d bytes exceeds the limit of %d", typ, len(line)+1, MaxLine)
-	}
-	// The verifier must accept every line the writer produces: a time
-	// outside years 0-9999, say, is refused here rather than found later.
-	if _, err := parseLine(line, nil); err != nil {
-		return Event{}, fmt.Errorf("%s event: %w", typ, err)
 	}
 	line = append(line, '\n')
 	w.buf = line
