@@ -266,16 +266,12 @@ func (s *Session) InitPIN(soSecret, userSecret []byte, allowFinalTry bool) error
 		return err
 	}
 	defer s.ctx.Logout(s.sh)
-	ti, err := s.ctx.GetTokenInfo(s.slot)
-	if err != nil {
-		return fmt.Errorf("hsm: token info: %w", err)
-	}
-	pin, err := EncodePIN(userSecret, int(ti.MinPinLen), int(ti.MaxPinLen))
+	pins, err := s.encodePINs(userSecret)
 	if err != nil {
 		return err
 	}
-	defer zero(pin)
-	if err := s.ctx.InitPIN(s.sh, string(pin)); err != nil {
+	defer zeroAll(pins)
+	if err := s.ctx.InitPIN(s.sh, string(pins[0])); err != nil {
 		return fmt.Errorf("hsm: set user pin: %w", err)
 	}
 	return nil
@@ -295,24 +291,40 @@ func (s *Session) ChangePIN(oldSecret, newSecret []byte, allowFinalTry bool) err
 		}
 		s.loggedIn = true
 	}
-	ti, err := s.ctx.GetTokenInfo(s.slot)
-	if err != nil {
-		return fmt.Errorf("hsm: token info: %w", err)
-	}
-	oldPIN, err := EncodePIN(oldSecret, int(ti.MinPinLen), int(ti.MaxPinLen))
+	pins, err := s.encodePINs(oldSecret, newSecret)
 	if err != nil {
 		return err
 	}
-	defer zero(oldPIN)
-	newPIN, err := EncodePIN(newSecret, int(ti.MinPinLen), int(ti.MaxPinLen))
-	if err != nil {
-		return err
-	}
-	defer zero(newPIN)
-	if err := s.ctx.SetPIN(s.sh, string(oldPIN), string(newPIN)); err != nil {
+	defer zeroAll(pins)
+	if err := s.ctx.SetPIN(s.sh, string(pins[0]), string(pins[1])); err != nil {
 		return fmt.Errorf("hsm: change pin: %w", err)
 	}
 	return nil
+}
+
+// encodePINs turns secrets into PINs within the token's length limits (see
+// EncodePIN); the caller zeroes them.
+func (s *Session) encodePINs(secrets ...[]byte) ([][]byte, error) {
+	ti, err := s.ctx.GetTokenInfo(s.slot)
+	if err != nil {
+		return nil, fmt.Errorf("hsm: token info: %w", err)
+	}
+	pins := make([][]byte, 0, len(secrets))
+	for _, secret := range secrets {
+		pin, err := EncodePIN(secret, int(ti.MinPinLen), int(ti.MaxPinLen))
+		if err != nil {
+			zeroAll(pins)
+			return nil, err
+		}
+		pins = append(pins, pin)
+	}
+	return pins, nil
+}
+
+func zeroAll(bs [][]byte) {
+	for _, b := range bs {
+		zero(b)
+	}
 }
 
 // Random returns n bytes from the token's generator.

@@ -231,36 +231,49 @@ func pinState(triesLeft int) PINState {
 	return PINOK
 }
 
-// unwrap checks a PIN the way a token does: the attempt is counted on disk
-// before it is made and forgiven only when it succeeds, so pulling the plug
-// mid-attempt does not give an attacker free tries.
-func (t *SoftToken) unwrap(s *softState, w *softWrapped, role string, secret []byte, allowFinalTry bool) ([]byte, error) {
+// unwrap loads the token and opens its data key with role's secret, under
+// t.mu, which the caller holds; the caller zeroes the key. It checks a PIN
+// the way a token does: the attempt is counted on disk before it is made
+// and forgiven only when it succeeds, so pulling the plug mid-attempt does
+// not give an attacker free tries.
+func (t *SoftToken) unwrap(role string, secret []byte, allowFinalTry bool) (*softState, []byte, error) {
+	if t.closed {
+		return nil, nil, ErrClosed
+	}
+	s, err := t.load()
+	if err != nil {
+		return nil, nil, err
+	}
+	w := &s.User
+	if role == "so" {
+		w = &s.SO
+	}
 	state := pinState(w.TriesLeft)
 	if state == PINLocked {
-		return nil, &PINStateError{User: role, State: PINLocked}
+		return nil, nil, &PINStateError{User: role, State: PINLocked}
 	}
 	if state == PINFinalTry && !allowFinalTry {
-		return nil, &PINStateError{User: role, State: state}
+		return nil, nil, &PINStateError{User: role, State: state}
 	}
 	kek, err := softKEK(secret, w.Salt, s.iterations())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer zero(kek)
 	w.TriesLeft--
 	if err := t.save(s); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dataKey, err := open(kek, w.Sealed, []byte(role))
 	if err != nil {
-		return nil, &LoginError{State: pinState(w.TriesLeft), Err: ErrPINIncorrect}
+		return nil, nil, &LoginError{State: pinState(w.TriesLeft), Err: ErrPINIncorrect}
 	}
 	w.TriesLeft = softMaxTries
 	if err := t.save(s); err != nil {
 		zero(dataKey)
-		return nil, err
+		return nil, nil, err
 	}
-	return dataKey, nil
+	return s, dataKey, nil
 }
 
 // InitToken initialises the token with a label, an SO secret and a user
@@ -299,16 +312,20 @@ func (t *SoftToken) InitToken(soSecret, userSecret []byte, label string) error {
 // InitPIN sets a new user secret with the SO secret, which also unlocks a
 // locked user PIN. A final-try SO PIN is refused unless allowFinalTry.
 func (t *SoftToken) InitPIN(soSecret, userSecret []byte, allowFinalTry bool) error {
+	return t.setUser("so", soSecret, userSecret, allowFinalTry)
+}
+
+// ChangePIN replaces the user secret, checking the old one first.
+func (t *SoftToken) ChangePIN(oldSecret, newSecret []byte, allowFinalTry bool) error {
+	return t.setUser("user", oldSecret, newSecret, allowFinalTry)
+}
+
+// setUser wraps the data key under a new user secret once role's secret
+// has opened it.
+func (t *SoftToken) setUser(role string, secret, userSecret []byte, allowFinalTry bool) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.closed {
-		return ErrClosed
-	}
-	s, err := t.load()
-	if err != nil {
-		return err
-	}
-	dataKey, err := t.unwrap(s, &s.SO, "so", soSecret, allowFinalTry)
+	s, dataKey, err := t.unwrap(role, secret, allowFinalTry)
 	if err != nil {
 		return err
 	}
@@ -319,41 +336,12 @@ func (t *SoftToken) InitPIN(soSecret, userSecret []byte, allowFinalTry bool) err
 	return t.save(s)
 }
 
-// ChangePIN replaces the user secret, checking the old one first.
-func (t *SoftToken) ChangePIN(oldSecret, newSecret []byte, allowFinalTry bool) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.closed {
-		return ErrClosed
-	}
-	s, err := t.load()
-	if err != nil {
-		return err
-	}
-	dataKey, err := t.unwrap(s, &s.User, "user", oldSecret, allowFinalTry)
-	if err != nil {
-		return err
-	}
-	defer zero(dataKey)
-	if s.User, err = wrap(newSecret, dataKey, s.iterations(), "user"); err != nil {
-		return err
-	}
-	return t.save(s)
-}
-
 // Login checks the user secret. At the final try, or when locked, it makes
 // no attempt unless allowFinalTry, and returns a *PINStateError.
 func (t *SoftToken) Login(secret []byte, allowFinalTry bool) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.closed {
-		return ErrClosed
-	}
-	s, err := t.load()
-	if err != nil {
-		return err
-	}
-	dataKey, err := t.unwrap(s, &s.User, "user", secret, allowFinalTry)
+	_, dataKey, err := t.unwrap("user", secret, allowFinalTry)
 	if err != nil {
 		return err
 	}

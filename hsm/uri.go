@@ -32,14 +32,14 @@ type URI struct {
 // ErrBadURI is wrapped by every URI parse error.
 var ErrBadURI = errors.New("hsm: bad pkcs11 uri")
 
-func (u *URI) pathFields() []struct {
+// uriField is one attribute of a URI and where its value lives.
+type uriField struct {
 	name string
 	v    *string
-} {
-	return []struct {
-		name string
-		v    *string
-	}{
+}
+
+func (u *URI) pathFields() []uriField {
+	return []uriField{
 		{"token", &u.Token}, {"manufacturer", &u.Manufacturer}, {"serial", &u.Serial}, {"model", &u.Model},
 		{"library-manufacturer", &u.LibraryManufacturer}, {"library-description", &u.LibraryDescription},
 		{"library-version", &u.LibraryVersion}, {"slot-description", &u.SlotDescription},
@@ -47,14 +47,8 @@ func (u *URI) pathFields() []struct {
 	}
 }
 
-func (u *URI) queryFields() []struct {
-	name string
-	v    *string
-} {
-	return []struct {
-		name string
-		v    *string
-	}{{"module-path", &u.ModulePath}, {"module-name", &u.ModuleName}, {"pin-source", &u.PINSource}}
+func (u *URI) queryFields() []uriField {
+	return []uriField{{"module-path", &u.ModulePath}, {"module-name", &u.ModuleName}, {"pin-source", &u.PINSource}}
 }
 
 // ParseURI parses a PKCS #11 URI. Attribute names are case-sensitive as in
@@ -82,10 +76,7 @@ func ParseURI(s string) (*URI, error) {
 	return u, nil
 }
 
-func (u *URI) parseAttrs(s, sep string, fields []struct {
-	name string
-	v    *string
-}, seen map[string]bool, path bool) error {
+func (u *URI) parseAttrs(s, sep string, fields []uriField, seen map[string]bool, path bool) error {
 	if s == "" {
 		return nil
 	}

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/ceremony-dev/ceremony/runner"
 	"github.com/ceremony-dev/ceremony/scripts"
@@ -33,16 +35,7 @@ Exit status: 0 no problems, 1 problems, 2 could not run.`,
 	if code >= 0 {
 		return code
 	}
-	if len(pos) != 1 {
-		errorf(s.err, "check needs exactly one script")
-		hintf(s.err, "ceremony check SCRIPT [--config FILE]")
-		return exitUsage
-	}
-	roster, code := loadRoster(*config, s)
-	if code >= 0 {
-		return code
-	}
-	script, code := loadScript(pos[0], s)
+	script, roster, code := loadScriptArg(flags, pos, *config, s)
 	if code >= 0 {
 		return code
 	}
@@ -62,6 +55,26 @@ Exit status: 0 no problems, 1 problems, 2 could not run.`,
 	}
 	fmt.Fprintf(s.out, "%s: no problems (%d %s, %d %s)\n", pos[0], len(plan.Acts), plural(len(plan.Acts), "act", "acts"), steps, plural(steps, "step", "steps"))
 	return exitOK
+}
+
+// loadScriptArg loads the one script check or print is given, and the
+// roster of config if there is one. It returns -1 to go on, or the exit
+// code.
+func loadScriptArg(flags *flag.FlagSet, pos []string, config string, s stdio) (*scripts.Script, *scripts.Roster, int) {
+	if len(pos) != 1 {
+		errorf(s.err, "%s needs exactly one script", strings.Fields(flags.Name())[0])
+		hintf(s.err, "ceremony %s", flags.Name())
+		return nil, nil, exitUsage
+	}
+	roster, code := loadRoster(config, s)
+	if code >= 0 {
+		return nil, nil, code
+	}
+	script, code := loadScript(pos[0], s)
+	if code >= 0 {
+		return nil, nil, code
+	}
+	return script, roster, -1
 }
 
 // loadRoster reads the roster from a configuration file; no file, no roster.

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io/fs"
-	"os"
 
 	"github.com/ceremony-dev/ceremony/scripts"
 )
@@ -36,21 +35,12 @@ can be tied to the file that runs. HTML is for printing from a browser.
 	if code >= 0 {
 		return code
 	}
-	if len(pos) != 1 {
-		errorf(s.err, "print needs exactly one script")
-		hintf(s.err, "ceremony print SCRIPT [--format md|html] [--out FILE]")
-		return exitUsage
-	}
 	if *format != "md" && *format != "html" {
 		errorf(s.err, "unknown format %q", *format)
 		hintf(s.err, "use --format md or --format html")
 		return exitUsage
 	}
-	roster, code := loadRoster(*config, s)
-	if code >= 0 {
-		return code
-	}
-	script, code := loadScript(pos[0], s)
+	script, roster, code := loadScriptArg(flags, pos, *config, s)
 	if code >= 0 {
 		return code
 	}
@@ -68,7 +58,7 @@ can be tied to the file that runs. HTML is for printing from a browser.
 		s.out.Write(b.Bytes())
 		return exitOK
 	}
-	if err := writeNew(*out, b.Bytes()); err != nil {
+	if err := writeExclusive(*out, b.Bytes(), 0o644); err != nil {
 		errorf(s.err, "%v", err)
 		if errors.Is(err, fs.ErrExist) {
 			hintf(s.err, "nothing is overwritten; choose another --out")
@@ -76,21 +66,4 @@ can be tied to the file that runs. HTML is for printing from a browser.
 		return exitUsage
 	}
 	return exitOK
-}
-
-// writeNew creates path, which must not exist, with data; a partly written
-// file is removed.
-func writeNew(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
-	}
-	return err
 }

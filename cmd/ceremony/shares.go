@@ -188,33 +188,56 @@ func sharesSplit(args []string, s stdio) int {
 	return exitOK
 }
 
-// writeExclusive creates path, which must not exist, writes data and syncs it.
+// writeExclusive creates path, which must not exist, writes data and syncs
+// it; a partly written file is removed.
 func writeExclusive(path string, data []byte, mode os.FileMode) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	return f.Close()
+	if err != nil {
+		os.Remove(path)
+	}
+	return err
 }
 
-func readShareRecord(path string) (*shares.Record, error) {
+// readShareRecord reads a set's record. It returns -1 to go on, or the exit
+// code.
+func readShareRecord(path string, s stdio) (*shares.Record, int) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		errorf(s.err, "%v", err)
+		return nil, exitUsage
 	}
 	rec, err := shares.ParseRecord(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		errorf(s.err, "%s: %v", path, err)
+		return nil, exitUsage
 	}
-	return rec, nil
+	return rec, -1
+}
+
+// loadShareFile reads a share with readShareFile. A file that cannot be
+// read is a usage error; one that holds no valid share is a wrong share.
+// It returns -1 to go on, or the exit code.
+func loadShareFile(path string, s stdio) (*shares.Share, int) {
+	sh, err := readShareFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission):
+		errorf(s.err, "%v", err)
+		return nil, exitUsage
+	case err != nil:
+		errorf(s.err, "%s: %v", path, err)
+		return nil, exitFailed
+	}
+	return sh, -1
 }
 
 // readShareFile reads a share in its one-line form, as the text sheet the
@@ -258,22 +281,17 @@ func sharesCheck(args []string, s stdio) int {
 		errorf(s.err, "shares check needs --record and one share file")
 		return exitUsage
 	}
-	rec, err := readShareRecord(*recPath)
-	if err != nil {
-		errorf(s.err, "%v", err)
-		return exitUsage
+	rec, code := readShareRecord(*recPath, s)
+	if code >= 0 {
+		return code
 	}
 	path := flags.Arg(0)
-	sh, err := readShareFile(path)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
-		errorf(s.err, "%v", err)
-		return exitUsage
+	sh, code := loadShareFile(path, s)
+	if code >= 0 {
+		return code
 	}
-	if err == nil {
-		defer sh.Zero()
-		err = rec.Check(sh)
-	}
-	if err != nil {
+	defer sh.Zero()
+	if err := rec.Check(sh); err != nil {
 		errorf(s.err, "%s: %v", path, err)
 		return exitFailed
 	}
@@ -300,10 +318,9 @@ func sharesCombine(args []string, s stdio) int {
 		errorf(s.err, "shares combine needs --record")
 		return exitUsage
 	}
-	rec, err := readShareRecord(*recPath)
-	if err != nil {
-		errorf(s.err, "%v", err)
-		return exitUsage
+	rec, code := readShareRecord(*recPath, s)
+	if code >= 0 {
+		return code
 	}
 	if *revealTo != "" {
 		if _, err := os.Lstat(*revealTo); !errors.Is(err, fs.ErrNotExist) {
@@ -315,17 +332,12 @@ func sharesCombine(args []string, s stdio) int {
 	defer c.Zero()
 	if flags.NArg() > 0 {
 		for _, path := range flags.Args() {
-			sh, err := readShareFile(path)
-			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
-				errorf(s.err, "%v", err)
-				return exitUsage
+			sh, code := loadShareFile(path, s)
+			if code >= 0 {
+				return code
 			}
-			if err == nil {
-				if err = c.Add(sh, path); err != nil {
-					sh.Zero()
-				}
-			}
-			if err != nil {
+			if err := c.Add(sh, path); err != nil {
+				sh.Zero()
 				errorf(s.err, "%s: %v", path, err)
 				return exitFailed
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -12,41 +13,10 @@ import (
 	"testing"
 
 	"github.com/ceremony-dev/ceremony/hsm/hsmtest"
+	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/scripts"
 	"github.com/ceremony-dev/ceremony/transcript"
 )
-
-// demoRoster is a roster for ceremonies/demo.lua, in configuration form.
-const demoRoster = `
-[[participant]]
-id = "ann"
-name = "Ann Archer"
-roles = ["CA"]
-
-[[participant]]
-id = "ben"
-name = "Ben Brook"
-roles = ["IW"]
-
-[[participant]]
-id = "cid"
-name = "Cid Cole"
-roles = ["CO"]
-
-[[participant]]
-id = "dee"
-name = "Dee Dunn"
-roles = ["CO"]
-
-[[participant]]
-id = "eve"
-name = "Eve Eames"
-roles = ["CO"]
-
-[[participant]]
-id = "fay"
-name = "Fay Ford"
-roles = ["RP"]
-`
 
 // TestRehearseOnSoftHSM rehearses the demo on a real PKCS #11 module: the
 // ceremony initialises an empty SoftHSM2 token, activates it with shares,
@@ -58,15 +28,29 @@ func TestRehearseOnSoftHSM(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "request.txt"), request, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := fmt.Sprintf("id = \"softhsm-rehearsal\"\n\n[token]\nuri = \"pkcs11:token=demo\"\nmodule = %q\n\n[inputs]\nrequest = \"request.txt\"\n%s",
-		tok.Module, demoRoster)
+	demo := filepath.Join("..", "..", "ceremonies", "demo.lua")
+	script, err := scripts.Load(context.Background(), demo, scripts.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := runner.RehearsalConfig(script.Plan(), "softhsm-rehearsal", "")
+	script.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Token = runner.TokenConfig{URI: "pkcs11:token=demo", Module: tok.Module}
+	cfg.Inputs = map[string]string{"request": "request.txt"}
+	toml, err := cfg.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfgPath := filepath.Join(dir, "ceremony.toml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, toml, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	bundle := filepath.Join(dir, "bundle")
 	var out, errb bytes.Buffer
-	code := run([]string{"rehearse", filepath.Join("..", "..", "ceremonies", "demo.lua"), "--auto", "--config", cfgPath, "--out", bundle},
+	code := run([]string{"rehearse", demo, "--auto", "--config", cfgPath, "--out", bundle},
 		stdio{strings.NewReader(""), &out, &errb})
 	if code != exitOK {
 		t.Fatalf("rehearse exited %d: %s", code, errb.String())
