@@ -7,6 +7,7 @@ package hsmtest
 
 import (
 	"crypto/rand"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,11 +26,11 @@ var modulePaths = []string{
 	"/opt/homebrew/lib/softhsm/libsofthsm2.so",
 }
 
-// Module returns the path of the SoftHSM2 module, or skips (fails with
-// CEREMONY_REQUIRE_SOFTHSM=1) when it or softhsm2-util is missing.
-// SOFTHSM2_MODULE overrides the search.
-func Module(t testing.TB) string {
-	t.Helper()
+// Find returns the path of the SoftHSM2 module when it and softhsm2-util
+// are installed; SOFTHSM2_MODULE overrides the search. Otherwise the error
+// says how to install them. Harnesses that are not a testing.TB, such as a
+// testscript condition, use it with Required; tests use Module.
+func Find() (string, error) {
 	paths := modulePaths
 	if p := os.Getenv("SOFTHSM2_MODULE"); p != "" {
 		paths = []string{p}
@@ -37,15 +38,33 @@ func Module(t testing.TB) string {
 	for _, p := range paths {
 		if _, err := os.Stat(p); err == nil {
 			if _, err := exec.LookPath("softhsm2-util"); err == nil {
-				return p
+				return p, nil
 			}
 		}
 	}
-	const msg = "SoftHSM2 not found: apt-get install softhsm2 (or set SOFTHSM2_MODULE) to run the PKCS #11 tests"
-	if os.Getenv("CEREMONY_REQUIRE_SOFTHSM") == "1" {
-		t.Fatal(msg + "; CEREMONY_REQUIRE_SOFTHSM=1 makes this a failure")
+	msg := "SoftHSM2 not found: apt-get install softhsm2 (or set SOFTHSM2_MODULE) to run the PKCS #11 tests"
+	if Required() {
+		msg += "; CEREMONY_REQUIRE_SOFTHSM=1 makes this a failure"
 	}
-	t.Skip(msg)
+	return "", errors.New(msg)
+}
+
+// Required reports whether a missing SoftHSM2 fails the tests that need it
+// instead of skipping them: CEREMONY_REQUIRE_SOFTHSM=1, as in CI.
+func Required() bool { return os.Getenv("CEREMONY_REQUIRE_SOFTHSM") == "1" }
+
+// Module returns the path of the SoftHSM2 module, or skips (fails when
+// Required) when it or softhsm2-util is missing.
+func Module(t testing.TB) string {
+	t.Helper()
+	p, err := Find()
+	if err == nil {
+		return p
+	}
+	if Required() {
+		t.Fatal(err)
+	}
+	t.Skip(err)
 	return ""
 }
 
