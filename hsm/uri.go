@@ -55,6 +55,9 @@ func (u *URI) queryFields() []uriField {
 // RFC 7512; a repeated attribute, an unknown one without the x- prefix,
 // slot-id and pin-value are errors.
 func ParseURI(s string) (*URI, error) {
+	if hasPINValue(s) {
+		return nil, errPINValue
+	}
 	rest, ok := strings.CutPrefix(s, "pkcs11:")
 	if !ok {
 		return nil, fmt.Errorf("%w: %q does not start with pkcs11:", ErrBadURI, s)
@@ -74,6 +77,21 @@ func ParseURI(s string) (*URI, error) {
 		return nil, fmt.Errorf("%w: unknown object type %q", ErrBadURI, u.Type)
 	}
 	return u, nil
+}
+
+var errPINValue = fmt.Errorf("%w: pin-value: a pin does not belong in a uri", ErrBadURI)
+
+// hasPINValue reports whether s has a pin-value attribute. ParseURI looks
+// for one before anything else, so that no error about the rest of s, which
+// may quote it, can carry the PIN.
+func hasPINValue(s string) bool {
+	for _, attr := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '?' || r == '&' }) {
+		name, _, _ := strings.Cut(attr, "=")
+		if name = name[strings.LastIndexByte(name, ':')+1:]; strings.EqualFold(strings.TrimSpace(name), "pin-value") {
+			return true
+		}
+	}
+	return false
 }
 
 func (u *URI) parseAttrs(s, sep string, fields []uriField, seen map[string]bool, path bool) error {
@@ -96,8 +114,6 @@ func (u *URI) parseAttrs(s, sep string, fields []uriField, seen map[string]bool,
 		switch {
 		case name == "slot-id":
 			return fmt.Errorf("%w: slot-id: tokens are chosen by label or serial, never by slot number", ErrBadURI)
-		case name == "pin-value":
-			return fmt.Errorf("%w: pin-value: a pin does not belong in a uri", ErrBadURI)
 		case path && name == "id":
 			if v != "" {
 				u.ID = []byte(v)

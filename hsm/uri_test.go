@@ -3,6 +3,7 @@ package hsm_test
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/ceremony-dev/ceremony/hsm"
@@ -46,6 +47,32 @@ func TestParseURIRefuses(t *testing.T) {
 	} {
 		if u, err := hsm.ParseURI(in); !errors.Is(err, hsm.ErrBadURI) {
 			t.Errorf("ParseURI(%q) = %+v, %v; want ErrBadURI", in, u, err)
+		}
+	}
+}
+
+// TestParseURIKeepsPINValueOut holds that a URI carrying a pin-value is
+// refused without the PIN, or any part of it, in the error, whatever else
+// is wrong with the URI: errors reach the terminal and the transcript.
+func TestParseURIKeepsPINValueOut(t *testing.T) {
+	for _, in := range []string{
+		"pkcs11:token=ksk?pin-value=PIN1234",
+		"PKCS11:token=ksk?pin-value=PIN1234",
+		" pkcs11:token=ksk?pin-value=PIN1234",
+		"pkcs11:token=ksk?pin-value=%zzPIN1234",
+		"pkcs11:token=ksk;pin-value=PIN;1234",
+		"pkcs11:pin-value=PIN1234;colour=blue",
+		"pkcs11:token=ksk?pin-value=PIN1234&pin-value=PIN1234",
+	} {
+		_, err := hsm.ParseURI(in)
+		if !errors.Is(err, hsm.ErrBadURI) || !strings.Contains(err.Error(), "pin-value") {
+			t.Errorf("ParseURI(%q): %v; want ErrBadURI naming pin-value", in, err)
+			continue
+		}
+		for _, part := range []string{"PIN", "1234"} {
+			if strings.Contains(err.Error(), part) {
+				t.Errorf("ParseURI(%q): the error %q shows the pin", in, err)
+			}
 		}
 	}
 }
