@@ -424,6 +424,14 @@ func writeNew(path string, content []byte) error {
 	return f.Close()
 }
 
+// ReplaceCheckpoint writes a new signed note to a bundle's checkpoint file,
+// atomically, so that a witness adding a cosignature can never leave a
+// half-written checkpoint behind. The caller is responsible for the note
+// being the bundle's checkpoint with its signatures kept.
+func ReplaceCheckpoint(dir string, signed []byte) error {
+	return replaceFile(filepath.Join(dir, CheckpointFile), signed)
+}
+
 // replaceFile swaps in new content for path atomically: readers see the
 // old file or the new one, never a mix.
 func replaceFile(path string, content []byte) error {

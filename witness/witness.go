@@ -209,7 +209,7 @@ func Cosign(dir string, signer note.Signer) (*transcript.Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	if err := replaceFile(path, out); err != nil {
+	if err := transcript.ReplaceCheckpoint(dir, out); err != nil {
 		return rep, err
 	}
 	return transcript.Verify(dir, transcript.VerifyOptions{})
@@ -223,39 +223,6 @@ func sessionVerifiers(rep *transcript.Report) note.Verifiers {
 		}
 	}
 	return note.VerifierList(vs...)
-}
-
-// replaceFile swaps in new content atomically.
-func replaceFile(path string, content []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(content)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // Result says which witnesses of a roster cosigned a bundle's final
