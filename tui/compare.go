@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -15,7 +16,7 @@ import (
 // by the runner's closure, and a mismatch points at the first difference.
 type comparer struct {
 	c        runner.Comparison
-	readBack field
+	readBack *textLine
 	// diffHex and diffWord are the first differing hex digit or word of the
 	// last mismatch, -1 when none.
 	diffHex, diffWord int
@@ -25,21 +26,21 @@ type comparer struct {
 }
 
 func newComparer(c runner.Comparison) *comparer {
-	return &comparer{c: c, diffHex: -1, diffWord: -1}
+	return &comparer{c: c, readBack: newTextLine(), diffHex: -1, diffWord: -1}
 }
 
 func (p *comparer) title() string {
 	return "Compare out of band: " + p.c.Label
 }
-func (p *comparer) wide() bool     { return true }
-func (p *comparer) paste(s string) { p.readBack.insert(s) }
-func (p *comparer) keys() []string { return []string{"enter check the read-back", "ctrl+u clear"} }
+func (p *comparer) wide() bool          { return true }
+func (p *comparer) paste(s string)      { p.readBack.insert(s) }
+func (p *comparer) keys() []key.Binding { return []key.Binding{keyCheck, keyClear} }
 
 func (p *comparer) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
 	if p.checking {
 		return result{}, false, nil
 	}
-	if k.String() != "enter" {
+	if !key.Matches(k, keyCheck) {
 		p.readBack.key(k)
 		return result{}, false, nil
 	}

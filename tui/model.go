@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/ceremony-dev/ceremony/runner"
@@ -22,8 +24,9 @@ type prompt interface {
 	paste(s string)
 	// view renders the prompt at the given width.
 	view(st *styles, width int) []string
-	// keys lists the keys that work now, for the footer.
-	keys() []string
+	// keys lists the prompt's bindings, switched on when they work now, for
+	// the footer.
+	keys() []key.Binding
 	// wide reports that the prompt needs the whole width more than the
 	// outline needs a column.
 	wide() bool
@@ -44,6 +47,7 @@ type finished struct {
 type model struct {
 	ui            *UI
 	st            styles
+	help          help.Model
 	width, height int
 	now           time.Time
 
@@ -54,7 +58,7 @@ type model struct {
 
 	pending *request
 	// quitField is non-nil while the room is asked why it is leaving.
-	quitField *field
+	quitField *textLine
 	quitErr   string
 	// leaving and raised hold a confirmed quit or a pressed exception key
 	// while no prompt is pending; the next prompt answers with them.
@@ -72,11 +76,13 @@ type model struct {
 }
 
 func newModel(u *UI) *model {
-	return &model{
+	m := &model{
 		ui: u, st: newStyles(u.opts.NoColor), now: u.opts.Clock(),
 		width: u.opts.Width, height: u.opts.Height,
 		status: runner.Status{Act: -1, Step: -1},
 	}
+	m.help = newHelp(&m.st)
+	return m
 }
 
 func (m *model) listen() tea.Cmd { return m.ui.listen }
@@ -187,8 +193,7 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 		return m.quitKey(k)
 	}
 	if m.end != nil && m.pending == nil {
-		switch k.String() {
-		case "enter", "ctrl+c":
+		if key.Matches(k, keyCloseEnd) {
 			m.endSeen = true
 			if m.closing {
 				return tea.Quit
@@ -196,12 +201,12 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	switch k.String() {
-	case "ctrl+c":
-		m.quitField = &field{}
+	switch {
+	case key.Matches(k, keyLeave):
+		m.quitField = newTextLine()
 		m.quitErr = ""
 		return nil
-	case "ctrl+e":
+	case key.Matches(k, keyException):
 		switch {
 		case m.pending == nil, m.working:
 			m.raised = true
@@ -235,11 +240,10 @@ func (m *model) settle(r result, done bool, work tea.Cmd) tea.Cmd {
 }
 
 func (m *model) quitKey(k tea.KeyPressMsg) tea.Cmd {
-	switch k.String() {
-	case "esc":
-		m.quitField.clear()
+	switch {
+	case key.Matches(k, keyStay):
 		m.quitField = nil
-	case "enter":
+	case key.Matches(k, keyQuitNow):
 		reason := strings.TrimSpace(m.quitField.String())
 		if reason == "" {
 			m.quitErr = "say why the ceremony stops: the reason goes into the transcript"

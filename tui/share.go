@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/ceremony-dev/ceremony/runner"
@@ -41,18 +42,18 @@ func (p *shareEntry) clears()    {}
 // clipboard is a share stored somewhere it must not be.
 func (p *shareEntry) paste(string) {}
 
-func (p *shareEntry) keys() []string {
-	return []string{"space/tab/enter next word", "backspace correct", "ctrl+u clear word"}
+func (p *shareEntry) keys() []key.Binding {
+	return []key.Binding{keyNextWord, keyErase, keyClearWord}
 }
 
 func (p *shareEntry) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
 	if p.checking {
 		return result{}, false, nil
 	}
-	switch k.String() {
-	case "space", "tab", "enter":
+	switch {
+	case key.Matches(k, keyNextWord):
 		return p.next()
-	case "backspace":
+	case key.Matches(k, keyErase):
 		p.err = ""
 		if len(p.buf) > 0 {
 			p.buf[len(p.buf)-1] = 0
@@ -63,7 +64,7 @@ func (p *shareEntry) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
 		}
 		p.live()
 		return result{}, false, nil
-	case "ctrl+u":
+	case key.Matches(k, keyClearWord):
 		p.clearBuf()
 		p.hint, p.err = "", ""
 		return result{}, false, nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -111,38 +112,21 @@ func (m *model) header(w int) []string {
 
 // footer lists the keys that work now, on as many lines as they need.
 func (m *model) footer(w int) []string {
-	var keys []string
+	var keys []key.Binding
 	switch {
 	case m.quitField != nil:
-		keys = []string{"enter leave and record the reason", "esc stay"}
+		keys = []key.Binding{keyQuitNow, keyStay}
 	case m.pending != nil:
-		keys = m.pending.prompt.keys()
-		if !isExceptionForm(m.pending.prompt) {
-			keys = append(keys, "ctrl+e exception")
-		}
-		keys = append(keys, "ctrl+c leave")
+		// The exception key does nothing in the exception form.
+		exception := keyException
+		exception.SetEnabled(!isExceptionForm(m.pending.prompt))
+		keys = append(m.pending.prompt.keys(), exception, keyLeave)
 	case m.end != nil:
-		keys = []string{"enter close the screen"}
+		keys = []key.Binding{keyCloseEnd}
 	default:
-		keys = []string{"ctrl+e exception", "ctrl+c leave"}
+		keys = []key.Binding{keyException, keyLeave}
 	}
-	sep := m.st.dim.Render(" · ")
-	var lines []string
-	line := ""
-	for _, k := range keys {
-		name, what, _ := strings.Cut(k, " ")
-		part := m.st.key.Render(name) + " " + what
-		switch {
-		case line == "":
-			line = " " + part
-		case ansi.StringWidth(line)+3+ansi.StringWidth(part) > w:
-			lines = append(lines, line)
-			line = " " + part
-		default:
-			line += sep + part
-		}
-	}
-	return append(lines, line)
+	return footerLines(&m.help, keys, w)
 }
 
 func (m *model) body(w, h int) []string {

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ceremony-dev/ceremony/runner"
@@ -27,31 +27,37 @@ func wrap(s string, w int, indent string) []string {
 
 // chooser picks one option: the participant at the keyboard, usually.
 type chooser struct {
-	c   runner.Choice
-	sel int
+	c    runner.Choice
+	sel  int
+	pick key.Binding // the digits of the options there are
 }
 
-func newChooser(c runner.Choice) *chooser { return &chooser{c: c} }
+func newChooser(c runner.Choice) *chooser {
+	return &chooser{c: c, pick: digits(len(c.Options), "pick")}
+}
 
-func (p *chooser) title() string  { return p.c.Title }
-func (p *chooser) wide() bool     { return false }
-func (p *chooser) paste(string)   {}
-func (p *chooser) keys() []string { return []string{"↑/↓ move", "1-9 pick", "enter choose"} }
+func (p *chooser) title() string { return p.c.Title }
+func (p *chooser) wide() bool    { return false }
+func (p *chooser) paste(string)  {}
+
+func (p *chooser) keys() []key.Binding {
+	choose := keyChoose
+	choose.SetEnabled(len(p.c.Options) > 0)
+	return []key.Binding{joined("↑/↓", "move", keyUp, keyDown), p.pick, choose}
+}
 
 func (p *chooser) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
-	switch s := k.String(); s {
-	case "up", "k":
+	switch {
+	case key.Matches(k, keyUp):
 		p.sel = max(p.sel-1, 0)
-	case "down", "j":
+	case key.Matches(k, keyDown):
 		p.sel = min(p.sel+1, len(p.c.Options)-1)
-	case "enter":
+	case key.Matches(k, keyChoose):
 		if len(p.c.Options) > 0 {
 			return result{index: p.sel}, true, nil
 		}
-	default:
-		if len(s) == 1 && s[0] >= '1' && s[0] <= '9' && int(s[0]-'1') < len(p.c.Options) {
-			p.sel = int(s[0] - '1')
-		}
+	case key.Matches(k, p.pick):
+		p.sel = int(k.String()[0] - '1')
 	}
 	return result{}, false, nil
 }
@@ -76,25 +82,26 @@ type confirmer struct {
 	// already on screen (a checklist item, the clock, a sign-off).
 	ask      string
 	stage    int // 0: the actor; i > 0: witness i-1
-	initials field
+	initials *textLine
 	err      string
 }
 
-func newConfirmer(c runner.Confirmation) *confirmer { return &confirmer{c: c} }
+func newConfirmer(c runner.Confirmation) *confirmer {
+	return &confirmer{c: c, initials: newTextLine()}
+}
 
 func (p *confirmer) title() string { return "Confirm step " + p.c.Step.Number }
 func (p *confirmer) wide() bool    { return false }
 func (p *confirmer) paste(string)  {}
 
-func (p *confirmer) keys() []string {
-	if p.stage == 0 {
-		return []string{"enter confirm"}
-	}
-	return []string{"type initials", "enter confirm"}
+func (p *confirmer) keys() []key.Binding {
+	clearKey := keyClear
+	clearKey.SetEnabled(p.stage > 0)
+	return []key.Binding{keyConfirm, clearKey}
 }
 
 func (p *confirmer) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
-	if k.String() != "enter" {
+	if !key.Matches(k, keyConfirm) {
 		if p.stage > 0 && p.initials.key(k) {
 			p.err = ""
 		}
@@ -152,17 +159,21 @@ func (p *confirmer) view(st *styles, w int) []string {
 // valuer asks for one typed value; a secret is never shown.
 type valuer struct {
 	v     runner.ValueRequest
-	input field
+	input line
 	err   string
 }
 
 func newValuer(v runner.ValueRequest) *valuer {
-	return &valuer{v: v, input: field{secret: v.Secret}}
+	p := &valuer{v: v, input: newTextLine()}
+	if v.Secret {
+		p.input = &secretField{}
+	}
+	return p
 }
 
-func (p *valuer) title() string  { return p.v.Label }
-func (p *valuer) wide() bool     { return false }
-func (p *valuer) keys() []string { return []string{"enter submit", "ctrl+u clear"} }
+func (p *valuer) title() string       { return p.v.Label }
+func (p *valuer) wide() bool          { return false }
+func (p *valuer) keys() []key.Binding { return []key.Binding{keySubmit, keyClear} }
 
 func (p *valuer) paste(s string) {
 	// A secret is typed by the one who knows it, not pasted from somewhere
@@ -173,14 +184,14 @@ func (p *valuer) paste(s string) {
 }
 
 func (p *valuer) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
-	if k.String() != "enter" {
+	if !key.Matches(k, keySubmit) {
 		if p.input.key(k) {
 			p.err = ""
 		}
 		return result{}, false, nil
 	}
 	if p.v.Validate != nil {
-		if err := p.v.Validate(p.input.buf); err != nil {
+		if err := p.v.Validate(p.input.bytes()); err != nil {
 			p.err = err.Error()
 			if p.v.Secret {
 				p.input.clear()
@@ -212,9 +223,15 @@ func (p *valuer) view(st *styles, w int) []string {
 type sheeter struct {
 	s     runner.Sheet
 	shown bool
+	// show and done are the two uses of enter, one at a time.
+	show, done key.Binding
 }
 
-func newSheeter(s runner.Sheet) *sheeter { return &sheeter{s: s} }
+func newSheeter(s runner.Sheet) *sheeter {
+	p := &sheeter{s: s, show: keySheetShow, done: keySheetDone}
+	p.done.SetEnabled(false)
+	return p
+}
 
 func (p *sheeter) title() string {
 	return "Share sheet for " + p.s.Holder.Name
@@ -223,22 +240,18 @@ func (p *sheeter) wide() bool   { return true }
 func (p *sheeter) paste(string) {}
 func (p *sheeter) clears()      {}
 
-func (p *sheeter) keys() []string {
-	if p.shown {
-		return []string{"enter done: clear the screen"}
-	}
-	return []string{"enter show the sheet"}
-}
+func (p *sheeter) keys() []key.Binding { return []key.Binding{p.show, p.done} }
 
 func (p *sheeter) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
-	if k.String() != "enter" {
-		return result{}, false, nil
-	}
-	if !p.shown {
+	switch {
+	case key.Matches(k, p.show):
 		p.shown = true
-		return result{}, false, nil
+		p.show.SetEnabled(false)
+		p.done.SetEnabled(true)
+	case key.Matches(k, p.done):
+		return result{}, true, nil
 	}
-	return result{}, true, nil
+	return result{}, false, nil
 }
 
 func (p *sheeter) view(st *styles, w int) []string {
@@ -263,10 +276,13 @@ func (p *sheeter) view(st *styles, w int) []string {
 // who approved it.
 type exceptionForm struct {
 	f                  runner.ExceptionForm
-	expected, happened field
+	expected, happened *textLine
 	decision, approver int
 	focus              int
 	err                string
+	// change holds ←/→, which change a choice and leave a text field's
+	// cursor alone: on only while a choice has the focus.
+	left, right, change key.Binding
 }
 
 const (
@@ -278,9 +294,17 @@ const (
 )
 
 func newExceptionForm(f runner.ExceptionForm) *exceptionForm {
-	p := &exceptionForm{f: f}
-	p.happened.insert(f.Happened)
+	p := &exceptionForm{f: f, expected: newTextLine(), happened: newTextLine(), left: keyChoiceL, right: keyChoiceR}
+	p.happened.set(f.Happened)
+	p.refocus()
 	return p
+}
+
+// refocus switches the choice keys on or off for the field with the focus.
+func (p *exceptionForm) refocus() {
+	p.left.SetEnabled(p.focus >= fieldDecision)
+	p.right.SetEnabled(p.focus >= fieldDecision)
+	p.change = joined("←/→", "change", p.left, p.right)
 }
 
 func isExceptionForm(p prompt) bool {
@@ -296,20 +320,16 @@ func (p *exceptionForm) title() string {
 }
 func (p *exceptionForm) wide() bool { return false }
 
-func (p *exceptionForm) keys() []string {
-	keys := []string{"tab next field", "shift+tab previous"}
-	if p.focus >= fieldDecision {
-		keys = append(keys, "←/→ change")
-	}
-	return append(keys, "enter next/record")
+func (p *exceptionForm) keys() []key.Binding {
+	return []key.Binding{keyNextField, keyPrevField, p.change, keyFormEnter}
 }
 
-func (p *exceptionForm) text() *field {
+func (p *exceptionForm) text() *textLine {
 	switch p.focus {
 	case fieldExpected:
-		return &p.expected
+		return p.expected
 	case fieldHappened:
-		return &p.happened
+		return p.happened
 	}
 	return nil
 }
@@ -322,16 +342,15 @@ func (p *exceptionForm) paste(s string) {
 
 func (p *exceptionForm) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
 	p.err = ""
-	switch k.String() {
-	case "tab", "down":
+	defer p.refocus()
+	switch {
+	case key.Matches(k, keyNextField):
 		p.focus = (p.focus + 1) % fieldCount
-		return result{}, false, nil
-	case "shift+tab", "up":
+	case key.Matches(k, keyPrevField):
 		p.focus = (p.focus + fieldCount - 1) % fieldCount
-		return result{}, false, nil
-	case "left", "right":
+	case key.Matches(k, p.change):
 		step := 1
-		if k.String() == "left" {
+		if key.Matches(k, p.left) {
 			step = -1
 		}
 		switch p.focus {
@@ -340,16 +359,16 @@ func (p *exceptionForm) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
 		case fieldApprover:
 			p.approver = cycle(p.approver, step, len(p.f.Approvers))
 		}
-		return result{}, false, nil
-	case "enter":
+	case key.Matches(k, keyFormEnter):
 		if p.focus < fieldApprover {
 			p.focus++
 			return result{}, false, nil
 		}
 		return p.submit()
-	}
-	if f := p.text(); f != nil {
-		f.key(k)
+	default:
+		if f := p.text(); f != nil {
+			f.key(k)
+		}
 	}
 	return result{}, false, nil
 }
@@ -390,7 +409,7 @@ func (p *exceptionForm) view(st *styles, w int) []string {
 		}
 		return st.bold.Render(name)
 	}
-	text := func(i int, f *field) string {
+	text := func(i int, f *textLine) string {
 		if i == p.focus {
 			return f.render(st)
 		}
@@ -415,8 +434,8 @@ func (p *exceptionForm) view(st *styles, w int) []string {
 	}
 	lines := wrap("Record what departs from the script. Everyone in the room should agree on the words.", w, "")
 	lines = append(lines, "",
-		label(fieldExpected, "Expected:")+" "+text(fieldExpected, &p.expected),
-		label(fieldHappened, "Happened:")+" "+text(fieldHappened, &p.happened),
+		label(fieldExpected, "Expected:")+" "+text(fieldExpected, p.expected),
+		label(fieldHappened, "Happened:")+" "+text(fieldHappened, p.happened),
 		label(fieldDecision, "Decision:")+" "+choice(fieldDecision, p.f.Decisions, p.decision),
 		label(fieldApprover, "Approver:")+" "+choice(fieldApprover, approvers, p.approver),
 	)
