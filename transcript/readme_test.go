@@ -3,11 +3,13 @@ package transcript_test
 import (
 	"bytes"
 	"fmt"
-	"github.com/ceremony-dev/ceremony/transcript"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ceremony-dev/ceremony/transcript"
 )
 
 // shellBlock returns the first ```sh block after the text after in the
@@ -34,6 +36,9 @@ func needTools(t *testing.T, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s is not installed; .ci/run installs it", tool)
+			}
 			t.Skipf("\n\n*** SKIPPING %s: %s is not installed (CI installs it) ***\n\n", t.Name(), tool)
 		}
 	}
