@@ -351,19 +351,14 @@ func (t *SoftToken) Login(secret []byte, allowFinalTry bool) error {
 }
 
 // Logout forgets the data key.
-func (t *SoftToken) Logout() error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.closed {
-		return ErrClosed
-	}
-	zero(t.dataKey)
-	t.dataKey = nil
-	return nil
-}
+func (t *SoftToken) Logout() error { return t.forget(false) }
 
 // Close logs out; every later call returns ErrClosed.
-func (t *SoftToken) Close() error {
+func (t *SoftToken) Close() error { return t.forget(true) }
+
+// forget wipes the data key, so no key file can be opened until the next
+// login, and with end also ends the token's use.
+func (t *SoftToken) forget(end bool) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
@@ -371,7 +366,7 @@ func (t *SoftToken) Close() error {
 	}
 	zero(t.dataKey)
 	t.dataKey = nil
-	t.closed = true
+	t.closed = end
 	return nil
 }
 
