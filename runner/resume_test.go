@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/ceremony-dev/ceremony/runner"
@@ -79,13 +80,8 @@ func checkStepsOnce(t *testing.T, h *rehearsal) {
 			got = append(got, e.Step)
 		}
 	}
-	if len(got) != len(want) {
+	if !slices.Equal(got, want) {
 		t.Fatalf("steps ended: %v, want %v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("steps ended: %v, want %v", got, want)
-		}
 	}
 }
 

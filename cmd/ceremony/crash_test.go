@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -146,13 +147,8 @@ func checkDemoStepsOnce(t *testing.T, bundle string) {
 			got = append(got, e.Step)
 		}
 	}
-	if len(got) != len(want) {
+	if !slices.Equal(got, want) {
 		t.Fatalf("steps ended: %v\nwant %v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("steps ended: %v\nwant %v", got, want)
-		}
 	}
 }
 
