@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -208,7 +209,7 @@ func (a *Auto) Exception(ctx context.Context, f ExceptionForm) (ExceptionReport,
 		rep.Happened = "an exception raised in rehearsal"
 	}
 	for _, d := range []string{"retry", "skip", "abort"} {
-		if contains(f.Decisions, d) {
+		if slices.Contains(f.Decisions, d) {
 			rep.Decision = d
 			break
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -84,7 +85,7 @@ func (r *Runner) verifyOOB(ctx context.Context, q steps.VerifyOOB) (bool, error)
 // one, otherwise someone holding it.
 func (r *Runner) remote(ctx context.Context, step, role string) (Participant, error) {
 	for _, w := range r.witnesses {
-		if contains(w.Roles, role) {
+		if slices.Contains(w.Roles, role) {
 			return w, nil
 		}
 	}

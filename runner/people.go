@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -36,7 +37,7 @@ func (r *Runner) choosePeople(ctx context.Context, st *scripts.Step) error {
 func (r *Runner) pick(ctx context.Context, step, role, as string, taken []Participant) (Participant, error) {
 	var cands []Participant
 	for _, p := range r.env.Roster {
-		if contains(p.Roles, role) && !containsP(taken, p.ID) {
+		if slices.Contains(p.Roles, role) && !containsP(taken, p.ID) {
 			cands = append(cands, p)
 		}
 	}
@@ -50,16 +51,8 @@ func (r *Runner) pick(ctx context.Context, step, role, as string, taken []Partic
 // script keeps apart: no step could then be trusted to have two people.
 func (r *Runner) checkSeparation() error {
 	for _, p := range r.env.Roster {
-		for _, group := range r.plan.Separate {
-			var held []string
-			for _, role := range group {
-				if contains(p.Roles, role) {
-					held = append(held, role)
-				}
-			}
-			if len(held) > 1 {
-				return fmt.Errorf("%s holds %s, which the script keeps separate", p.Name, strings.Join(held, " and "))
-			}
+		if broken := r.plan.HeldTogether(p.Roles); broken != nil {
+			return fmt.Errorf("%s holds %s, which the script keeps separate", p.Name, strings.Join(broken[0], " and "))
 		}
 	}
 	return nil
@@ -69,7 +62,7 @@ func (r *Runner) checkSeparation() error {
 // record against the roster and the roles as a live run would.
 func (r *Runner) setPeople(st *scripts.Step, b stepBegin) error {
 	a, ok := r.participant(b.Actor)
-	if !ok || !contains(a.Roles, st.By) {
+	if !ok || !slices.Contains(a.Roles, st.By) {
 		return fmt.Errorf("%w: step %s was done by %q, who does not hold %s", errDiverged, st.Number, b.Actor, st.By)
 	}
 	if len(b.Witnesses) != len(st.Witnesses) {
@@ -78,7 +71,7 @@ func (r *Runner) setPeople(st *scripts.Step, b stepBegin) error {
 	r.actor = &a
 	for i, id := range b.Witnesses {
 		w, ok := r.participant(id)
-		if !ok || id == a.ID || !contains(w.Roles, st.Witnesses[i]) || containsP(r.witnesses, id) {
+		if !ok || id == a.ID || !slices.Contains(w.Roles, st.Witnesses[i]) || containsP(r.witnesses, id) {
 			r.actor, r.witnesses = nil, nil
 			return fmt.Errorf("%w: step %s: witness %q does not fit", errDiverged, st.Number, id)
 		}
@@ -100,7 +93,7 @@ func (r *Runner) participant(id string) (Participant, bool) {
 func (r *Runner) holders(role string) []Participant {
 	var out []Participant
 	for _, p := range r.env.Roster {
-		if contains(p.Roles, role) {
+		if slices.Contains(p.Roles, role) {
 			out = append(out, p)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ceremony-dev/ceremony/transcript"
@@ -85,14 +86,14 @@ func (r *Runner) recordedAny(step string, finals []string, intermediates ...stri
 		}
 		ev := &r.replay[i]
 		switch {
-		case contains(finals, ev.Type) && ev.Step == step:
+		case slices.Contains(finals, ev.Type) && ev.Step == step:
 			got = nonIgnored(r.replay[:i+1])
 			r.replay = r.replay[i+1:]
 			return got, nil, nil
 		case ev.Type == evException && ev.Step == step:
 			r.replay = r.replay[i:]
 			return nil, nil, errReplayedException
-		case ev.Step == step && (ev.Type == evRerun || contains(intermediates, ev.Type)):
+		case ev.Step == step && (ev.Type == evRerun || slices.Contains(intermediates, ev.Type)):
 			i++
 		default:
 			return nil, nil, r.diverged(ev, strings.Join(finals, " or "))
@@ -160,13 +161,4 @@ func once[T any](r *Runner, typ, step, actor string, do func() (T, error)) (T, e
 	}
 	_, err = r.append(typ, step, actor, v)
 	return v, err
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

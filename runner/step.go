@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ceremony-dev/ceremony/scripts"
@@ -180,7 +181,7 @@ func (r *Runner) askException(ctx context.Context, st *scripts.Step, cause error
 		if err != nil {
 			return exceptionData{}, err
 		}
-		if !contains(form.Decisions, rep.Decision) {
+		if !slices.Contains(form.Decisions, rep.Decision) {
 			r.env.UI.Notice(Notice{Level: "error", Text: fmt.Sprintf("decision %q is not one of %s", rep.Decision, strings.Join(form.Decisions, ", "))})
 			continue
 		}
@@ -198,11 +199,11 @@ func (r *Runner) askException(ctx context.Context, st *scripts.Step, cause error
 func decisions(st *scripts.Step) []string {
 	var d []string
 	for _, f := range st.OnFailure {
-		if !contains(d, string(f)) {
+		if !slices.Contains(d, string(f)) {
 			d = append(d, string(f))
 		}
 	}
-	if !contains(d, string(scripts.FailAbort)) {
+	if !slices.Contains(d, string(scripts.FailAbort)) {
 		d = append(d, string(scripts.FailAbort))
 	}
 	return d

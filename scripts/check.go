@@ -108,16 +108,8 @@ func (c *checker) separation(r *Roster) {
 		return
 	}
 	for _, pt := range r.Participants {
-		for _, group := range c.plan.Separate {
-			var held []string
-			for _, id := range group {
-				if contains(pt.Roles, id) {
-					held = append(held, id)
-				}
-			}
-			if len(held) > 1 {
-				c.add(c.plan.Line, "separation of duties: %s holds %s, which the script keeps apart", pt.ID, strings.Join(held, " and "))
-			}
+		for _, held := range c.plan.HeldTogether(pt.Roles) {
+			c.add(c.plan.Line, "separation of duties: %s holds %s, which the script keeps apart", pt.ID, strings.Join(held, " and "))
 		}
 	}
 }
@@ -250,15 +242,6 @@ func onlyOf(ids []string, id string) bool {
 		}
 	}
 	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func plural(n int, one, many string) string {

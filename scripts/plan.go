@@ -2,6 +2,7 @@ package scripts
 
 import (
 	"context"
+	"slices"
 
 	"github.com/ceremony-dev/ceremony/steps"
 )
@@ -17,6 +18,25 @@ type Plan struct {
 	Inputs   []Input
 	Acts     []Act
 	Line     int // where ceremony { ... } is called; separation rules are reported here
+}
+
+// HeldTogether returns, for each group of roles the script keeps apart, the
+// roles of that group among roles when there are two or more of them: the
+// separations of duty that one person holding roles would break.
+func (p *Plan) HeldTogether(roles []string) [][]string {
+	var broken [][]string
+	for _, group := range p.Separate {
+		var held []string
+		for _, id := range group {
+			if slices.Contains(roles, id) {
+				held = append(held, id)
+			}
+		}
+		if len(held) > 1 {
+			broken = append(broken, held)
+		}
+	}
+	return broken
 }
 
 // Role is a part someone plays in the room.
