@@ -350,6 +350,18 @@ func (t *SoftToken) Login(secret []byte, allowFinalTry bool) error {
 	return nil
 }
 
+// loggedIn says why the token cannot use its keys now, if it cannot; the
+// caller holds t.mu.
+func (t *SoftToken) loggedIn() error {
+	if t.closed {
+		return ErrClosed
+	}
+	if t.dataKey == nil {
+		return ErrNotLoggedIn
+	}
+	return nil
+}
+
 // Logout forgets the data key.
 func (t *SoftToken) Logout() error { return t.forget(false) }
 
@@ -467,11 +479,8 @@ func (t *SoftToken) GenerateKey(label, kind string) (crypto.Signer, error) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.closed {
-		return nil, ErrClosed
-	}
-	if t.dataKey == nil {
-		return nil, ErrNotLoggedIn
+	if err := t.loggedIn(); err != nil {
+		return nil, err
 	}
 	existing, err := t.keys()
 	if err != nil {
@@ -551,11 +560,8 @@ func (t *SoftToken) FindKey(label string) (crypto.Signer, error) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.closed {
-		return nil, ErrClosed
-	}
-	if t.dataKey == nil {
-		return nil, ErrNotLoggedIn
+	if err := t.loggedIn(); err != nil {
+		return nil, err
 	}
 	all, err := t.keys()
 	if err != nil {
@@ -596,11 +602,8 @@ func (t *SoftToken) key(f softKeyFile) (*Key, error) {
 func (t *SoftToken) signWith(f softKeyFile, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.closed {
-		return nil, ErrClosed
-	}
-	if t.dataKey == nil {
-		return nil, ErrNotLoggedIn
+	if err := t.loggedIn(); err != nil {
+		return nil, err
 	}
 	pkcs8, err := open(t.dataKey, f.Private, f.ad())
 	if err != nil {
