@@ -14,11 +14,13 @@ const module = "github.com/ceremony-dev/ceremony"
 // package means deciding where it sits.
 var internalEdges = map[string][]string{
 	"cmd/ceremony": {"*"},
-	"tui":          {"runner"},
-	"console":      {"runner"},
-	"runner":       {"scripts", "steps", "transcript", "witness", "pgpwords"},
+	"tui":          {"room", "pgpwords"},
+	"console":      {"room"},
+	"auto":         {"room", "pgpwords"},
+	"runner":       {"scripts", "steps", "room", "transcript", "witness", "shares", "pgpwords"},
 	"scripts":      {"steps"},
-	"steps":        {"shares", "transcript", "pgpwords"},
+	"steps":        append([]string{"room", "shares", "transcript", "pgpwords"}, domainPackages...),
+	"room":         {},
 	"witness":      {"transcript"},
 	"transcript":   {},
 	"shares":       {"pgpwords"},
@@ -27,7 +29,15 @@ var internalEdges = map[string][]string{
 	"pgpwords":     {},
 	"ceremonies":   {},
 	".":            {},
+	// Domain packages take a crypto.Signer and import nothing of ours but
+	// leaf packages; only primitives in steps bind them to tokens and the room.
+	"x509ca": {"pgpwords"},
+	"sshca":  {"pgpwords"},
+	"dnssec": {"pgpwords"},
 }
+
+// domainPackages are the certificate, SSH and DNSSEC packages.
+var domainPackages = []string{"x509ca", "sshca", "dnssec"}
 
 // externalOwners names the one package of ours allowed to import each
 // external dependency that does I/O with the world or owns a domain.

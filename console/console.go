@@ -18,10 +18,10 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/room"
 )
 
-// Console implements runner.UI on a reader and a writer.
+// Console implements room.UI on a reader and a writer.
 type Console struct {
 	in   *bufio.Reader
 	fd   int
@@ -44,7 +44,7 @@ func New(in io.Reader, out io.Writer) *Console {
 	return c
 }
 
-var _ runner.UI = (*Console)(nil)
+var _ room.UI = (*Console)(nil)
 
 func (c *Console) printf(format string, a ...any) { fmt.Fprintf(c.out, format, a...) }
 
@@ -99,7 +99,7 @@ func (c *Console) read(ctx context.Context, prompt string, secret bool) (string,
 		c.printf("\n")
 	}
 	if a.err == io.EOF {
-		return "", &runner.QuitError{Reason: "the console's input ended"}
+		return "", &room.QuitError{Reason: "the console's input ended"}
 	}
 	if a.err != nil {
 		return "", a.err
@@ -107,18 +107,18 @@ func (c *Console) read(ctx context.Context, prompt string, secret bool) (string,
 	line := strings.TrimSpace(a.line)
 	switch line {
 	case "!":
-		return "", runner.ErrException
+		return "", room.ErrException
 	case "!quit":
 		why, err := c.read(ctx, "Why is the ceremony being left? ", false)
 		if err != nil {
 			return "", err
 		}
-		return "", &runner.QuitError{Reason: why}
+		return "", &room.QuitError{Reason: why}
 	}
 	return line, nil
 }
 
-func (c *Console) Begin(r runner.Ceremony) {
+func (c *Console) Begin(r room.Ceremony) {
 	mode := "LIVE"
 	if r.Rehearsal {
 		mode = "REHEARSAL"
@@ -133,7 +133,7 @@ func (c *Console) Begin(r runner.Ceremony) {
 	c.printf("Bundle: %s\nAt any prompt: ! records an exception, !quit leaves the ceremony.\n\n", r.Bundle)
 }
 
-func (c *Console) Progress(s runner.Status) {
+func (c *Console) Progress(s room.Status) {
 	if s.Actor == nil || s.Act < 0 || s.Step < 0 {
 		return
 	}
@@ -149,7 +149,7 @@ func (c *Console) Progress(s runner.Status) {
 	c.printf(" -- %d events, head %s --\n", s.Events, strings.Join(s.HeadWords, " "))
 }
 
-func (c *Console) Choose(ctx context.Context, ch runner.Choice) (int, error) {
+func (c *Console) Choose(ctx context.Context, ch room.Choice) (int, error) {
 	c.printf("%s\n", ch.Title)
 	for i, o := range ch.Options {
 		c.printf("  %d) %s\n", i+1, o)
@@ -166,7 +166,7 @@ func (c *Console) Choose(ctx context.Context, ch runner.Choice) (int, error) {
 	}
 }
 
-func (c *Console) Confirm(ctx context.Context, cf runner.Confirmation) error {
+func (c *Console) Confirm(ctx context.Context, cf room.Confirmation) error {
 	c.printf("\nStep %s (%s): %s\n", cf.Step.Number, cf.Step.RoleTitle, cf.Step.Text)
 	if err := c.initials(ctx, cf, cf.Actor, "to confirm this was done"); err != nil {
 		return err
@@ -179,7 +179,7 @@ func (c *Console) Confirm(ctx context.Context, cf runner.Confirmation) error {
 	return nil
 }
 
-func (c *Console) initials(ctx context.Context, cf runner.Confirmation, p runner.Participant, why string) error {
+func (c *Console) initials(ctx context.Context, cf room.Confirmation, p room.Participant, why string) error {
 	for {
 		line, err := c.read(ctx, fmt.Sprintf("%s, type your initials %s: ", p.Name, why), false)
 		if err != nil {
@@ -193,7 +193,7 @@ func (c *Console) initials(ctx context.Context, cf runner.Confirmation, p runner
 	}
 }
 
-func (c *Console) Value(ctx context.Context, v runner.ValueRequest) ([]byte, error) {
+func (c *Console) Value(ctx context.Context, v room.ValueRequest) ([]byte, error) {
 	for {
 		prompt := v.Label
 		if v.Help != "" {
@@ -215,7 +215,7 @@ func (c *Console) Value(ctx context.Context, v runner.ValueRequest) ([]byte, err
 	}
 }
 
-func (c *Console) Share(ctx context.Context, s runner.ShareEntry) error {
+func (c *Console) Share(ctx context.Context, s room.ShareEntry) error {
 	echo := "echo is off"
 	if !c.tty {
 		echo = "the input is not a terminal, so it is not hidden"
@@ -238,7 +238,7 @@ func (c *Console) Share(ctx context.Context, s runner.ShareEntry) error {
 
 // shareWords reads words until the share is complete, checking each as it
 // comes; a bad word is reported by position and the entry goes on from it.
-func (c *Console) shareWords(ctx context.Context, s runner.ShareEntry) ([]string, error) {
+func (c *Console) shareWords(ctx context.Context, s room.ShareEntry) ([]string, error) {
 	words := make([]string, 0, s.Words)
 	for len(words) < s.Words {
 		line, err := c.read(ctx, fmt.Sprintf("words %d-: ", len(words)+1), true)
@@ -259,7 +259,7 @@ func (c *Console) shareWords(ctx context.Context, s runner.ShareEntry) ([]string
 	return words, nil
 }
 
-func (c *Console) Compare(ctx context.Context, cm runner.Comparison) error {
+func (c *Console) Compare(ctx context.Context, cm room.Comparison) error {
 	c.printf("\nOut-of-band check of %s with %s.\nSHA-256:\n", cm.Label, cm.Remote.Name)
 	for i := 0; i < len(cm.Hex); i += 16 {
 		c.printf("  %s\n", group(cm.Hex[i:min(i+16, len(cm.Hex))], 4))
@@ -286,7 +286,7 @@ func (c *Console) Compare(ctx context.Context, cm runner.Comparison) error {
 	}
 }
 
-func (c *Console) Sheet(ctx context.Context, s runner.Sheet) error {
+func (c *Console) Sheet(ctx context.Context, s room.Sheet) error {
 	c.printf("\nShare sheet for %s. Everyone but %s looks away now.\n", s.Holder.Name, s.Holder.Name)
 	if _, err := c.read(ctx, "Press Enter when only "+s.Holder.Name+" can see the screen. ", false); err != nil {
 		return err
@@ -305,9 +305,9 @@ func (c *Console) clearScreen() {
 	c.printf("\f\n---- sheet removed ----\n")
 }
 
-func (c *Console) Exception(ctx context.Context, f runner.ExceptionForm) (runner.ExceptionReport, error) {
+func (c *Console) Exception(ctx context.Context, f room.ExceptionForm) (room.ExceptionReport, error) {
 	c.printf("\nException at step %s.\n", f.Step.Number)
-	var rep runner.ExceptionReport
+	var rep room.ExceptionReport
 	var err error
 	if rep.Expected, err = c.read(ctx, "What was expected: ", false); err != nil {
 		return rep, err
@@ -322,7 +322,7 @@ func (c *Console) Exception(ctx context.Context, f runner.ExceptionForm) (runner
 	if rep.Happened == "" {
 		rep.Happened = f.Happened
 	}
-	i, err := c.Choose(ctx, runner.Choice{Title: "Decision:", Options: f.Decisions})
+	i, err := c.Choose(ctx, room.Choice{Title: "Decision:", Options: f.Decisions})
 	if err != nil {
 		return rep, err
 	}
@@ -331,16 +331,16 @@ func (c *Console) Exception(ctx context.Context, f runner.ExceptionForm) (runner
 	for i, p := range f.Approvers {
 		names[i] = p.Name + " (" + p.ID + ")"
 	}
-	if i, err = c.Choose(ctx, runner.Choice{Title: "Approved by:", Options: names}); err != nil {
+	if i, err = c.Choose(ctx, room.Choice{Title: "Approved by:", Options: names}); err != nil {
 		return rep, err
 	}
 	rep.Approver = f.Approvers[i]
 	return rep, nil
 }
 
-func (c *Console) Notice(n runner.Notice) { c.printf("[%s] %s\n", n.Level, n.Text) }
+func (c *Console) Notice(n room.Notice) { c.printf("[%s] %s\n", n.Level, n.Text) }
 
-func (c *Console) End(s runner.Summary) {
+func (c *Console) End(s room.Summary) {
 	state := "COMPLETE"
 	if !s.Complete {
 		state = "NOT COMPLETE: resume it with ceremony resume " + s.Bundle

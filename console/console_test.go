@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/console"
 	"github.com/ceremony-dev/ceremony/runner"
 	"github.com/ceremony-dev/ceremony/scripts"
@@ -65,7 +66,7 @@ func TestConsoleCeremony(t *testing.T) {
 	}
 	defer w.Close()
 	env := runner.Env{UI: ui, Bundle: bundle, Rehearsal: true,
-		Roster: []runner.Participant{{ID: "ann", Name: "Ann Archer", Roles: []string{"CA"}},
+		Roster: []room.Participant{{ID: "ann", Name: "Ann Archer", Roles: []string{"CA"}},
 			{ID: "ben", Name: "Ben Brook", Roles: []string{"IW"}}, {ID: "cy", Name: "Cy Cole", Roles: []string{"RP"}}},
 		Input: func(string) ([]byte, error) { return content, nil }}
 	if err := runner.New(s, w, nil, env).Run(context.Background()); err != nil {
@@ -101,8 +102,8 @@ func TestConsoleCeremony(t *testing.T) {
 
 func TestConsoleShareEntry(t *testing.T) {
 	submitted := 0
-	entry := runner.ShareEntry{
-		Holder: runner.Participant{ID: "cid", Name: "Cid Cole"}, Label: "user PIN", K: 1, M: 2, Words: 3,
+	entry := room.ShareEntry{
+		Holder: room.Participant{ID: "cid", Name: "Cid Cole"}, Label: "user PIN", K: 1, M: 2, Words: 3,
 		CheckWord: func(i int, w string) error {
 			if w == "bad" {
 				return errors.New("not a word of the list")
@@ -142,8 +143,8 @@ func TestConsoleQuitAndEOF(t *testing.T) {
 		{"", "the console's input ended"},
 	} {
 		ui := console.New(strings.NewReader(tc.input), &bytes.Buffer{})
-		_, err := ui.Choose(context.Background(), runner.Choice{Title: "who?", Options: []string{"a", "b"}})
-		var q *runner.QuitError
+		_, err := ui.Choose(context.Background(), room.Choice{Title: "who?", Options: []string{"a", "b"}})
+		var q *room.QuitError
 		if !errors.As(err, &q) || q.Reason != tc.reason {
 			t.Errorf("input %q: got %v, want quit %q", tc.input, err, tc.reason)
 		}
@@ -157,7 +158,7 @@ func TestConsoleReturnsWhenContextEnds(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := ui.Value(ctx, runner.ValueRequest{Label: "Bag"})
+		_, err := ui.Value(ctx, room.ValueRequest{Label: "Bag"})
 		done <- err
 	}()
 	cancel()
@@ -166,7 +167,7 @@ func TestConsoleReturnsWhenContextEnds(t *testing.T) {
 	}
 	// The line typed meanwhile goes to the next prompt.
 	go w.Write([]byte("AB12\n"))
-	v, err := ui.Value(context.Background(), runner.ValueRequest{Label: "Bag"})
+	v, err := ui.Value(context.Background(), room.ValueRequest{Label: "Bag"})
 	if err != nil || string(v) != "AB12" {
 		t.Fatalf("next prompt got %q, %v", v, err)
 	}

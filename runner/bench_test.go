@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ceremony-dev/ceremony/auto"
+	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/runner"
 	"github.com/ceremony-dev/ceremony/scripts"
 	"github.com/ceremony-dev/ceremony/transcript"
@@ -52,7 +54,7 @@ func benchStepOverhead(b *testing.B, tempDir func() string) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	roster := []runner.Participant{{ID: "ann", Name: "Ann Archer", Roles: []string{"CA"}}, {ID: "ben", Name: "Ben Brook", Roles: []string{"IW"}}}
+	roster := []room.Participant{{ID: "ann", Name: "Ann Archer", Roles: []string{"CA"}}, {ID: "ben", Name: "Ben Brook", Roles: []string{"IW"}}}
 	h := transcript.Header{ID: "bench", Name: "Bench", Script: []byte(src.String())}
 	var runT, appendT time.Duration
 	b.ResetTimer()
@@ -63,7 +65,7 @@ func benchStepOverhead(b *testing.B, tempDir func() string) {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		err = runner.New(s, w, nil, runner.Env{UI: &runner.Auto{}, Roster: roster, Bundle: dir}).Run(context.Background())
+		err = runner.New(s, w, nil, runner.Env{UI: &auto.Auto{}, Roster: roster, Bundle: dir}).Run(context.Background())
 		runT += time.Since(start)
 		w.Close()
 		if err != nil {

@@ -13,7 +13,9 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
+	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/scripts"
+	"github.com/ceremony-dev/ceremony/shares"
 	"github.com/ceremony-dev/ceremony/steps"
 )
 
@@ -180,10 +182,10 @@ func (c *Config) validate() error {
 
 // Roster is the configuration's participants as the runner and the UI see
 // them.
-func (c *Config) Roster() []Participant {
-	out := make([]Participant, len(c.Participants))
+func (c *Config) Roster() []room.Participant {
+	out := make([]room.Participant, len(c.Participants))
 	for i, p := range c.Participants {
-		out[i] = Participant{ID: p.ID, Name: p.Name, Roles: append([]string(nil), p.Roles...)}
+		out[i] = room.Participant{ID: p.ID, Name: p.Name, Roles: append([]string(nil), p.Roles...)}
 	}
 	return out
 }
@@ -213,8 +215,8 @@ func (c *Config) InputPath(name, base string) string {
 
 // ShareSets reads the public records of the configured share sets, relative
 // paths taken from base.
-func (c *Config) ShareSets(base string) (map[string]*steps.ShareRecord, error) {
-	out := map[string]*steps.ShareRecord{}
+func (c *Config) ShareSets(base string) (map[string]*shares.Record, error) {
+	out := map[string]*shares.Record{}
 	for name, p := range c.Sets {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(base, p)
@@ -223,7 +225,7 @@ func (c *Config) ShareSets(base string) (map[string]*steps.ShareRecord, error) {
 		if err != nil {
 			return nil, fmt.Errorf("share set %s: %w", name, err)
 		}
-		var rec steps.ShareRecord
+		var rec shares.Record
 		if err := json.Unmarshal(b, &rec); err != nil {
 			return nil, fmt.Errorf("share set %s: %s: %w", name, p, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ceremony-dev/ceremony/hsm"
+	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/runner"
 	"github.com/ceremony-dev/ceremony/scripts"
 	"github.com/ceremony-dev/ceremony/steps"
@@ -51,7 +52,7 @@ func TestFinalTryNeedsARecordedDecision(t *testing.T) {
 			defer w.Close()
 			env := runner.Env{
 				UI: &picky{pick: tc.pick}, Bundle: bundle, Rehearsal: true,
-				Roster: []runner.Participant{{ID: "ann", Name: "Ann Archer", Roles: []string{"CA"}},
+				Roster: []room.Participant{{ID: "ann", Name: "Ann Archer", Roles: []string{"CA"}},
 					{ID: "cid", Name: "Cid Cole", Roles: []string{"CO"}}, {ID: "dee", Name: "Dee Dunn", Roles: []string{"CO"}}},
 				InitToken: func(_ string, so, user []byte) error {
 					tok, err := hsm.OpenSoft(tokDir)

@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
 
+	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/scripts"
+	"github.com/ceremony-dev/ceremony/steps"
 )
 
 // choosePeople asks who acts and who witnesses the step. The actor must hold
@@ -19,7 +20,7 @@ func (r *Runner) choosePeople(ctx context.Context, st *scripts.Step) error {
 		return err
 	}
 	r.actor = &actor
-	taken := []Participant{actor}
+	taken := []room.Participant{actor}
 	for _, role := range st.Witnesses {
 		w, err := r.pick(ctx, st.Number, role, "witnessing as", taken)
 		if err != nil {
@@ -34,17 +35,22 @@ func (r *Runner) choosePeople(ctx context.Context, st *scripts.Step) error {
 
 // pick asks the room for someone holding role who is not in taken; with one
 // candidate there is nothing to ask.
-func (r *Runner) pick(ctx context.Context, step, role, as string, taken []Participant) (Participant, error) {
-	var cands []Participant
+func (r *Runner) pick(ctx context.Context, step, role, as string, taken []room.Participant) (room.Participant, error) {
+	var cands []room.Participant
 	for _, p := range r.env.Roster {
 		if slices.Contains(p.Roles, role) && !containsP(taken, p.ID) {
 			cands = append(cands, p)
 		}
 	}
 	if len(cands) == 0 {
-		return Participant{}, fmt.Errorf("step %s: no one on the roster can act as %s (%s) here", step, role, r.roleTitle(role))
+		return room.Participant{}, fmt.Errorf("step %s: no one on the roster can act as %s (%s) here", step, role, r.roleTitle(role))
 	}
-	return r.pickFrom(ctx, fmt.Sprintf("Step %s: who is %s %s?", step, as, r.roleTitle(role)), cands)
+	return steps.PickFrom(ctx, r.env.UI, fmt.Sprintf("Step %s: who is %s %s?", step, as, r.roleTitle(role)), cands)
+}
+
+// Pick is pick for the running step, for the primitives.
+func (r *Runner) Pick(ctx context.Context, role, as string, taken []room.Participant) (room.Participant, error) {
+	return r.pick(ctx, r.stepNumber(), role, as, taken)
 }
 
 // checkSeparation refuses a roster on which one person holds two roles the
@@ -80,24 +86,13 @@ func (r *Runner) setPeople(st *scripts.Step, b stepBegin) error {
 	return nil
 }
 
-func (r *Runner) participant(id string) (Participant, bool) {
+func (r *Runner) participant(id string) (room.Participant, bool) {
 	for _, p := range r.env.Roster {
 		if p.ID == id {
 			return p, true
 		}
 	}
-	return Participant{}, false
-}
-
-// holders lists the roster's participants holding role, in roster order.
-func (r *Runner) holders(role string) []Participant {
-	var out []Participant
-	for _, p := range r.env.Roster {
-		if slices.Contains(p.Roles, role) {
-			out = append(out, p)
-		}
-	}
-	return out
+	return room.Participant{}, false
 }
 
 func (r *Runner) roleTitle(id string) string {
@@ -109,37 +104,7 @@ func (r *Runner) roleTitle(id string) string {
 	return id
 }
 
-// Initials are what a participant writes on the paper script: the first
-// letter of each part of their name.
-func Initials(p Participant) string {
-	var b strings.Builder
-	for _, f := range strings.Fields(p.Name) {
-		for _, c := range f {
-			b.WriteRune(unicode.ToUpper(c))
-			break
-		}
-	}
-	return b.String()
-}
-
-// checkInitials accepts a participant's initials or roster id, ignoring case.
-func checkInitials(p Participant, typed string) error {
-	typed = strings.TrimSpace(typed)
-	if typed != "" && (strings.EqualFold(typed, Initials(p)) || strings.EqualFold(typed, p.ID)) {
-		return nil
-	}
-	return fmt.Errorf("those are not the initials of %s", p.Name)
-}
-
-func ids(ps []Participant) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.ID
-	}
-	return out
-}
-
-func containsP(ps []Participant, id string) bool {
+func containsP(ps []room.Participant, id string) bool {
 	for _, p := range ps {
 		if p.ID == id {
 			return true

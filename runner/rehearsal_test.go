@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ceremony-dev/ceremony/auto"
 	"github.com/ceremony-dev/ceremony/ceremonies"
 	"github.com/ceremony-dev/ceremony/hsm"
+	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/runner"
 	"github.com/ceremony-dev/ceremony/scripts"
 	"github.com/ceremony-dev/ceremony/steps"
@@ -52,7 +54,7 @@ func (h *rehearsal) script() *scripts.Script {
 	return s
 }
 
-func (h *rehearsal) env(ui runner.UI) runner.Env {
+func (h *rehearsal) env(ui room.UI) runner.Env {
 	return runner.Env{
 		UI: ui, Roster: h.cfg.Roster(), Bundle: h.bundle, Rehearsal: true,
 		OpenToken: func(string) (steps.Token, error) {
@@ -92,7 +94,7 @@ func (s *spyToken) Login(secret []byte, allowFinalTry bool) error {
 }
 
 // start creates the bundle and runs the ceremony to its end or an error.
-func (h *rehearsal) start(ctx context.Context, ui runner.UI) error {
+func (h *rehearsal) start(ctx context.Context, ui room.UI) error {
 	h.t.Helper()
 	s := h.script()
 	cfg, err := runner.RehearsalConfig(s.Plan(), "demo-test", h.tokenDir)
@@ -114,7 +116,7 @@ func (h *rehearsal) start(ctx context.Context, ui runner.UI) error {
 }
 
 // resume goes on with the bundle after an interruption.
-func (h *rehearsal) resume(ctx context.Context, ui runner.UI) error {
+func (h *rehearsal) resume(ctx context.Context, ui room.UI) error {
 	h.t.Helper()
 	w, events, err := transcript.Resume(h.bundle)
 	if err != nil {
@@ -135,7 +137,7 @@ func (h *rehearsal) verify() *transcript.Report {
 
 func TestDemoRehearsalVerifies(t *testing.T) {
 	h := newRehearsal(t)
-	auto := &runner.Auto{}
+	auto := &auto.Auto{}
 	if err := h.start(context.Background(), auto); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ceremony-dev/ceremony/steps"
 	"github.com/ceremony-dev/ceremony/transcript"
 )
 
@@ -14,12 +15,11 @@ import (
 // final event, after any number of intermediate ones; replay matches on
 // them.
 const (
-	evStepBegin = "step.begin"
-	evStepEnd   = "step.end"
-	evException = "exception"
-	evResumed   = "ceremony.resumed"
-	evPaused    = "ceremony.paused"
-	evRerun     = "primitive.rerun"
+	evStepBegin = "step.begin"       // who acts and who witnesses: actor, witnesses, attempt
+	evStepEnd   = "step.end"         // status done or skipped, and who confirmed
+	evResumed   = "ceremony.resumed" // where a resumed run goes on live
+	evPaused    = "ceremony.paused"  // the operator left; the bundle can be resumed
+	evRerun     = "primitive.rerun"  // a primitive interrupted part way runs again; void_events lists what is void
 )
 
 // errReplayedException makes a primitive stop where the recorded run raised
@@ -90,7 +90,7 @@ func (r *Runner) recordedAny(step string, finals []string, intermediates ...stri
 			got = nonIgnored(r.replay[:i+1])
 			r.replay = r.replay[i+1:]
 			return got, nil, nil
-		case ev.Type == evException && ev.Step == step:
+		case ev.Type == steps.EvException && ev.Step == step:
 			r.replay = r.replay[i:]
 			return nil, nil, errReplayedException
 		case ev.Step == step && (ev.Type == evRerun || slices.Contains(intermediates, ev.Type)):

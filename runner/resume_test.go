@@ -10,19 +10,20 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/auto"
+	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/transcript"
 )
 
 // interrupter stops the run once the transcript holds a given number of
 // events, as a power cut would between two of them.
 type interrupter struct {
-	*runner.Auto
+	*auto.Auto
 	at     uint64
 	cancel context.CancelFunc
 }
 
-func (i *interrupter) Progress(s runner.Status) {
+func (i *interrupter) Progress(s room.Status) {
 	if s.Events >= i.at {
 		i.cancel()
 	}
@@ -30,7 +31,7 @@ func (i *interrupter) Progress(s runner.Status) {
 
 func TestResumeAfterInterruption(t *testing.T) {
 	full := newRehearsal(t)
-	if err := full.start(context.Background(), &runner.Auto{}); err != nil {
+	if err := full.start(context.Background(), &auto.Auto{}); err != nil {
 		t.Fatal(err)
 	}
 	total := full.verify().Events
@@ -40,7 +41,7 @@ func TestResumeAfterInterruption(t *testing.T) {
 	for _, at := range []uint64{9, 22, 36, 43, 53, 61, total - 5} {
 		t.Run("", func(t *testing.T) {
 			h := newRehearsal(t)
-			auto := &runner.Auto{SheetFile: filepath.Join(t.TempDir(), "sheets.json")}
+			auto := &auto.Auto{SheetFile: filepath.Join(t.TempDir(), "sheets.json")}
 			ctx, cancel := context.WithCancel(context.Background())
 			err := h.start(ctx, &interrupter{Auto: auto, at: at, cancel: cancel})
 			if !errors.Is(err, context.Canceled) {
@@ -88,10 +89,10 @@ func checkStepsOnce(t *testing.T, h *rehearsal) {
 func TestResumeRefusesAnotherScript(t *testing.T) {
 	h := newRehearsal(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	h.start(ctx, &interrupter{Auto: &runner.Auto{}, at: 10, cancel: cancel})
+	h.start(ctx, &interrupter{Auto: &auto.Auto{}, at: 10, cancel: cancel})
 	// The same ceremony with its first two steps swapped.
 	h.src = bytes.Replace(h.src, []byte("run = function() clock {} end"), []byte("run = function() machine {} end"), 1)
-	err := h.resume(context.Background(), &runner.Auto{})
+	err := h.resume(context.Background(), &auto.Auto{})
 	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("does not follow the script")) {
 		t.Fatalf("resume with a changed script: %v", err)
 	}
@@ -99,7 +100,7 @@ func TestResumeRefusesAnotherScript(t *testing.T) {
 
 func TestNoSecretInBundle(t *testing.T) {
 	h := newRehearsal(t)
-	auto := &runner.Auto{}
+	auto := &auto.Auto{}
 	if err := h.start(context.Background(), auto); err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +142,7 @@ func TestNoSecretInBundle(t *testing.T) {
 
 func TestOutOfBandMismatchHaltsTheStep(t *testing.T) {
 	h := newRehearsal(t)
-	if err := h.start(context.Background(), &runner.Auto{Misread: 1}); err != nil {
+	if err := h.start(context.Background(), &auto.Auto{Misread: 1}); err != nil {
 		t.Fatal(err)
 	}
 	var seq []string

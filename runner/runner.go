@@ -19,7 +19,9 @@ import (
 	"time"
 
 	"github.com/ceremony-dev/ceremony/pgpwords"
+	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/scripts"
+	"github.com/ceremony-dev/ceremony/shares"
 	"github.com/ceremony-dev/ceremony/steps"
 	"github.com/ceremony-dev/ceremony/transcript"
 )
@@ -32,8 +34,8 @@ type Script interface {
 
 // Env is what a run needs from the world around it.
 type Env struct {
-	UI     UI
-	Roster []Participant
+	UI     room.UI
+	Roster []room.Participant
 	// Bundle is the bundle directory, shown to the room and used to read
 	// back artifacts a later step signs.
 	Bundle    string
@@ -47,7 +49,7 @@ type Env struct {
 	// and pinned hash.
 	Input func(name string) ([]byte, error)
 	// Sets are share sets split before this ceremony, by name.
-	Sets map[string]*steps.ShareRecord
+	Sets map[string]*shares.Record
 	// Now is the clock the clock primitive shows; time.Now when nil.
 	Now func() time.Time
 	// Machine returns host facts; steps.HostFacts when nil.
@@ -67,8 +69,8 @@ type Runner struct {
 	plan   *scripts.Plan
 	w      *transcript.Writer
 	env    Env
-	view   Ceremony
-	states [][]StepState
+	view   room.Ceremony
+	states [][]room.StepState
 
 	replay  []transcript.Event // recorded events still to be fed back
 	resumed bool               // replay was given and has not run out yet
@@ -77,20 +79,10 @@ type Runner struct {
 	fromResume bool
 
 	act, step int
-	actor     *Participant
-	witnesses []Participant
+	actor     *room.Participant
+	witnesses []room.Participant
 
-	sets      map[string]*setState
-	token     steps.Token
-	active    bool            // logged in during this process
-	activated *steps.Activate // the last recorded activation, to redo live when its session is gone
-}
-
-// setState is what the runner knows of one share set.
-type setState struct {
-	rec     *steps.ShareRecord
-	holders []string // participant ids, by share index - 1, when split here
-	secret  []byte   // held until the next primitive that needs it
+	session *steps.Session // the token and share sets of the primitives
 }
 
 // New prepares a run of script into the transcript w. recorded holds the
@@ -105,18 +97,16 @@ func New(script Script, w *transcript.Writer, recorded []transcript.Event, env E
 	}
 	plan := script.Plan()
 	r := &Runner{script: script, plan: plan, w: w, env: env, act: -1, step: -1,
-		replay: recorded, resumed: recorded != nil, fromResume: recorded != nil, sets: map[string]*setState{}}
-	for name, rec := range env.Sets {
-		r.sets[name] = &setState{rec: rec}
-	}
-	r.view = Ceremony{Name: plan.Name, Version: plan.Version, Rehearsal: env.Rehearsal, Bundle: env.Bundle}
+		replay: recorded, resumed: recorded != nil, fromResume: recorded != nil,
+		session: steps.NewSession(env.Sets, env.OpenToken, env.InitToken)}
+	r.view = room.Ceremony{Name: plan.Name, Version: plan.Version, Rehearsal: env.Rehearsal, Bundle: env.Bundle}
 	for _, a := range plan.Acts {
-		av := ActView{Title: a.Title}
+		av := room.ActView{Title: a.Title}
 		for i := range a.Steps {
 			av.Steps = append(av.Steps, r.stepView(&a.Steps[i]))
 		}
 		r.view.Acts = append(r.view.Acts, av)
-		r.states = append(r.states, make([]StepState, len(a.Steps)))
+		r.states = append(r.states, make([]room.StepState, len(a.Steps)))
 	}
 	return r
 }
@@ -125,8 +115,7 @@ func New(script Script, w *transcript.Writer, recorded []transcript.Event, env E
 // a *QuitError when the operator leaves (the bundle can be resumed), and the
 // context's error when ctx ends.
 func (r *Runner) Run(ctx context.Context) (err error) {
-	defer r.closeToken()
-	defer r.zeroSecrets()
+	defer r.session.Close()
 	if err := r.checkSeparation(); err != nil {
 		return err
 	}
@@ -164,13 +153,13 @@ type endData struct {
 // stop ends a run that did not reach the end, recording why when the room
 // decided it.
 func (r *Runner) stop(ctx context.Context, err error) error {
-	var quit *QuitError
+	var quit *room.QuitError
 	switch {
 	case errors.Is(err, ErrAborted):
 		r.checkpoint()
 		r.end(false)
 	case errors.As(err, &quit):
-		r.append("ceremony.paused", r.stepNumber(), r.actorID(), map[string]string{"reason": quit.Reason})
+		r.append(evPaused, r.stepNumber(), r.actorID(), map[string]string{"reason": quit.Reason})
 		r.checkpoint()
 		r.end(false)
 	case ctx.Err() != nil:
@@ -183,7 +172,7 @@ func (r *Runner) stop(ctx context.Context, err error) error {
 
 func (r *Runner) end(complete bool) {
 	n, head := r.w.Head()
-	r.env.UI.End(Summary{Complete: complete, Events: n, Head: fmt.Sprintf("%x", head),
+	r.env.UI.End(room.Summary{Complete: complete, Events: n, Head: fmt.Sprintf("%x", head),
 		HeadWords: pgpwords.Encode(head[:]), Bundle: r.env.Bundle})
 }
 
@@ -205,12 +194,12 @@ func (r *Runner) progress() {
 	n, head := r.w.Head()
 	// The UI may keep what it is given while the runner goes on: it gets
 	// copies.
-	states := make([][]StepState, len(r.states))
+	states := make([][]room.StepState, len(r.states))
 	for i, a := range r.states {
-		states[i] = append([]StepState(nil), a...)
+		states[i] = append([]room.StepState(nil), a...)
 	}
-	st := Status{Events: n, HeadWords: pgpwords.Encode(head[:4]), Act: r.act, Step: r.step,
-		States: states, Witnesses: append([]Participant(nil), r.witnesses...), Time: r.env.Now().UTC()}
+	st := room.Status{Events: n, HeadWords: pgpwords.Encode(head[:4]), Act: r.act, Step: r.step,
+		States: states, Witnesses: append([]room.Participant(nil), r.witnesses...), Time: r.env.Now().UTC()}
 	if r.actor != nil {
 		a := *r.actor
 		st.Actor = &a
@@ -226,20 +215,6 @@ func (r *Runner) append(typ, step, actor string, data any) (transcript.Event, er
 	}
 	r.progress()
 	return e, nil
-}
-
-func (r *Runner) closeToken() {
-	if r.token != nil {
-		r.token.Close()
-		r.token = nil
-	}
-}
-
-func (r *Runner) zeroSecrets() {
-	for _, s := range r.sets {
-		steps.Zero(s.secret)
-		s.secret = nil
-	}
 }
 
 func (r *Runner) stepNumber() string {

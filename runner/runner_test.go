@@ -8,11 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/ceremony-dev/ceremony/auto"
+	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/runner"
 	"github.com/ceremony-dev/ceremony/scripts"
-	"github.com/ceremony-dev/ceremony/steps"
+	"github.com/ceremony-dev/ceremony/shares"
 	"github.com/ceremony-dev/ceremony/transcript"
 )
 
@@ -28,21 +29,21 @@ act "One" {
 // picky is the rehearsal player, except that it picks a given option, and
 // raises an exception at the first confirmation when told to.
 type picky struct {
-	runner.Auto
+	auto.Auto
 	pick      int
 	raiseOnce bool
-	choices   []runner.Choice
+	choices   []room.Choice
 }
 
-func (p *picky) Choose(ctx context.Context, c runner.Choice) (int, error) {
+func (p *picky) Choose(ctx context.Context, c room.Choice) (int, error) {
 	p.choices = append(p.choices, c)
 	return p.pick, nil
 }
 
-func (p *picky) Confirm(ctx context.Context, c runner.Confirmation) error {
+func (p *picky) Confirm(ctx context.Context, c room.Confirmation) error {
 	if p.raiseOnce {
 		p.raiseOnce = false
-		return runner.ErrException
+		return room.ErrException
 	}
 	return p.Auto.Confirm(ctx, c)
 }
@@ -51,15 +52,15 @@ type small struct {
 	t      *testing.T
 	bundle string
 	src    string
-	roster []runner.Participant
-	sets   map[string]*steps.ShareRecord
+	roster []room.Participant
+	sets   map[string]*shares.Record
 }
 
-func newSmall(t *testing.T, src string, roster ...runner.Participant) *small {
+func newSmall(t *testing.T, src string, roster ...room.Participant) *small {
 	return &small{t: t, bundle: filepath.Join(t.TempDir(), "b"), src: src, roster: roster}
 }
 
-func (s *small) run(ui runner.UI, resume bool) error {
+func (s *small) run(ui room.UI, resume bool) error {
 	s.t.Helper()
 	sc, err := scripts.LoadSource(context.Background(), []byte(s.src), scripts.Options{Name: "small.lua"})
 	if err != nil {
@@ -92,9 +93,9 @@ func (s *small) events() []transcript.Event {
 }
 
 func TestActorAndWitnesses(t *testing.T) {
-	ann := runner.Participant{ID: "ann", Name: "Ann Archer", Roles: []string{"CA"}}
-	amy := runner.Participant{ID: "amy", Name: "Amy Adler", Roles: []string{"CA"}}
-	ben := runner.Participant{ID: "ben", Name: "Ben Brook", Roles: []string{"IW"}}
+	ann := room.Participant{ID: "ann", Name: "Ann Archer", Roles: []string{"CA"}}
+	amy := room.Participant{ID: "amy", Name: "Amy Adler", Roles: []string{"CA"}}
+	ben := room.Participant{ID: "ben", Name: "Ben Brook", Roles: []string{"IW"}}
 	s := newSmall(t, rolesScript, ann, amy, ben)
 	ui := &picky{pick: 1}
 	if err := s.run(ui, false); err != nil {
@@ -123,9 +124,9 @@ func TestActorAndWitnesses(t *testing.T) {
 
 func TestNoWitnessButTheActor(t *testing.T) {
 	// Ann holds both roles, so step 1.1 has no one to witness her.
-	ann := runner.Participant{ID: "ann", Name: "Ann Archer", Roles: []string{"CA", "IW"}}
+	ann := room.Participant{ID: "ann", Name: "Ann Archer", Roles: []string{"CA", "IW"}}
 	s := newSmall(t, rolesScript, ann)
-	err := s.run(&runner.Auto{}, false)
+	err := s.run(&auto.Auto{}, false)
 	if !errors.Is(err, runner.ErrAborted) {
 		t.Fatalf("got %v, want the ceremony aborted", err)
 	}
@@ -138,14 +139,14 @@ func TestNoWitnessButTheActor(t *testing.T) {
 }
 
 func TestAbortThenResumeRunsTheStepAgain(t *testing.T) {
-	ann := runner.Participant{ID: "ann", Name: "Ann Archer", Roles: []string{"CA"}}
-	ben := runner.Participant{ID: "ben", Name: "Ben Brook", Roles: []string{"IW"}}
+	ann := room.Participant{ID: "ann", Name: "Ann Archer", Roles: []string{"CA"}}
+	ben := room.Participant{ID: "ben", Name: "Ben Brook", Roles: []string{"IW"}}
 	s := newSmall(t, rolesScript, ann, ben)
 	// The operator raises an exception in step 1.1; the script allows only abort.
 	if err := s.run(&picky{raiseOnce: true}, false); !errors.Is(err, runner.ErrAborted) {
 		t.Fatalf("got %v, want aborted", err)
 	}
-	if err := s.run(&runner.Auto{}, true); err != nil {
+	if err := s.run(&auto.Auto{}, true); err != nil {
 		t.Fatalf("resume: %v", err)
 	}
 	var got []string
@@ -172,19 +173,18 @@ act "One" {
          run = function() collect_shares { set = "old" } end },
 }
 `
-	sp, err := steps.NewSplit(steps.SplitSecret{Label: "last year's secret", M: 2, N: 3})
+	secret, rec, set, err := shares.Split("last year's secret", 2, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sp.Zero()
-	roster := []runner.Participant{{ID: "ann", Name: "Ann Archer", Roles: []string{"CA"}},
+	clear(secret)
+	roster := []room.Participant{{ID: "ann", Name: "Ann Archer", Roles: []string{"CA"}},
 		{ID: "cid", Name: "Cid Cole", Roles: []string{"CO"}}, {ID: "dee", Name: "Dee Dunn", Roles: []string{"CO"}}}
 	// The holders bring their paper sheets: the player is given them.
 	sheets := map[string][]string{}
 	for i, p := range roster {
 		if i > 0 {
-			_, words, _ := sp.Sheet(i-1, p.Name, time.Time{})
-			sheets[p.ID+"/"+sp.Record.Label] = words
+			sheets[p.ID+"/"+rec.Label] = set[i-1].Words()
 		}
 	}
 	file := filepath.Join(t.TempDir(), "sheets.json")
@@ -193,8 +193,8 @@ act "One" {
 		t.Fatal(err)
 	}
 	s := newSmall(t, src, roster...)
-	s.sets = map[string]*steps.ShareRecord{"old": sp.Record}
-	if err := s.run(&runner.Auto{SheetFile: file}, false); err != nil {
+	s.sets = map[string]*shares.Record{"old": rec}
+	if err := s.run(&auto.Auto{SheetFile: file}, false); err != nil {
 		t.Fatal(err)
 	}
 	var entered []string
@@ -214,10 +214,10 @@ func TestSeparationOfDuties(t *testing.T) {
 ceremony { name = "Separate", roles = { CA = role "Administrator", IW = role "Witness" }, separate = { { "CA", "IW" } } }
 act "One" { step { by = "CA", witness = "IW", "Open the safe." } }
 `
-	ann := runner.Participant{ID: "ann", Name: "Ann Archer", Roles: []string{"CA", "IW"}}
-	ben := runner.Participant{ID: "ben", Name: "Ben Brook", Roles: []string{"IW"}}
+	ann := room.Participant{ID: "ann", Name: "Ann Archer", Roles: []string{"CA", "IW"}}
+	ben := room.Participant{ID: "ben", Name: "Ben Brook", Roles: []string{"IW"}}
 	s := newSmall(t, src, ann, ben)
-	err := s.run(&runner.Auto{}, false)
+	err := s.run(&auto.Auto{}, false)
 	if err == nil || !strings.Contains(err.Error(), "Ann Archer holds CA and IW") {
 		t.Fatalf("got %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/scripts"
 	"github.com/ceremony-dev/ceremony/steps"
 )
@@ -26,17 +27,6 @@ type stepEnd struct {
 	Confirmed []string `json:"confirmed,omitempty"`
 }
 
-// exceptionData is the data of an exception event.
-type exceptionData struct {
-	Expected string `json:"expected"`
-	Happened string `json:"happened"`
-	Decision string `json:"decision"`
-	Approver string `json:"approver"`
-	// Raised says where it came from: the operator, a failure of the step,
-	// or the script itself (an exception it anticipates).
-	Raised string `json:"raised"`
-}
-
 // fatal marks errors after which the run cannot go on at all: the
 // transcript could not be written, or does not match the script.
 type fatal struct{ err error }
@@ -45,11 +35,11 @@ func (f *fatal) Error() string { return f.err.Error() }
 func (f *fatal) Unwrap() error { return f.err }
 
 func (r *Runner) runStep(ctx context.Context, st *scripts.Step) error {
-	r.states[r.act][r.step] = StepCurrent
+	r.states[r.act][r.step] = room.StepCurrent
 	for attempt := 1; ; attempt++ {
 		err := r.attempt(ctx, st, attempt)
 		if err == nil {
-			r.states[r.act][r.step] = StepDone
+			r.states[r.act][r.step] = room.StepDone
 			r.progress()
 			return nil
 		}
@@ -69,7 +59,7 @@ func (r *Runner) runStep(ctx context.Context, st *scripts.Step) error {
 			}); err != nil {
 				return err
 			}
-			r.states[r.act][r.step] = StepSkipped
+			r.states[r.act][r.step] = room.StepSkipped
 			r.progress()
 			return nil
 		default:
@@ -78,7 +68,7 @@ func (r *Runner) runStep(ctx context.Context, st *scripts.Step) error {
 				// cause has been dealt with, so the step runs again.
 				continue
 			}
-			r.states[r.act][r.step] = StepFailed
+			r.states[r.act][r.step] = room.StepFailed
 			r.progress()
 			return ErrAborted
 		}
@@ -87,7 +77,7 @@ func (r *Runner) runStep(ctx context.Context, st *scripts.Step) error {
 
 // stopping reports errors that end the run rather than the step.
 func stopping(ctx context.Context, err error) bool {
-	var quit *QuitError
+	var quit *room.QuitError
 	var f *fatal
 	return ctx.Err() != nil || errors.As(err, &quit) || errors.As(err, &f)
 }
@@ -113,7 +103,7 @@ func (r *Runner) attempt(ctx context.Context, st *scripts.Step, attempt int) err
 		if err := r.choosePeople(ctx, st); err != nil {
 			return err
 		}
-		b = stepBegin{Actor: r.actor.ID, Witnesses: ids(r.witnesses), Attempt: attempt}
+		b = stepBegin{Actor: r.actor.ID, Witnesses: steps.IDs(r.witnesses), Attempt: attempt}
 		if _, err := r.append(evStepBegin, st.Number, r.actor.ID, b); err != nil {
 			return &fatal{err}
 		}
@@ -125,11 +115,11 @@ func (r *Runner) attempt(ctx context.Context, st *scripts.Step, attempt int) err
 		}
 	}
 	_, err = once(r, evStepEnd, st.Number, r.actor.ID, func() (stepEnd, error) {
-		if err := r.env.UI.Confirm(ctx, Confirmation{Step: r.stepView(st), Actor: *r.actor,
-			Witnesses: r.witnesses, CheckInitials: checkInitials}); err != nil {
+		if err := r.env.UI.Confirm(ctx, room.Confirmation{Step: r.stepView(st), Actor: *r.actor,
+			Witnesses: r.witnesses, CheckInitials: room.CheckInitials}); err != nil {
 			return stepEnd{}, err
 		}
-		return stepEnd{Status: "done", Confirmed: append([]string{r.actor.ID}, ids(r.witnesses)...)}, nil
+		return stepEnd{Status: "done", Confirmed: append([]string{r.actor.ID}, steps.IDs(r.witnesses)...)}, nil
 	})
 	return r.wrap(err)
 }
@@ -145,12 +135,12 @@ func (r *Runner) wrap(err error) error {
 
 // exception asks the room what to do about err, or replays what it decided.
 func (r *Runner) exception(ctx context.Context, st *scripts.Step, cause error) (decision string, replayed bool, err error) {
-	got, _, err := r.recorded(st.Number, evException)
+	got, _, err := r.recorded(st.Number, steps.EvException)
 	if err != nil {
 		return "", false, &fatal{err}
 	}
 	if got != nil {
-		var d exceptionData
+		var d steps.ExceptionData
 		if err := json.Unmarshal(got[len(got)-1].Data, &d); err != nil {
 			return "", false, &fatal{err}
 		}
@@ -160,36 +150,36 @@ func (r *Runner) exception(ctx context.Context, st *scripts.Step, cause error) (
 	if err != nil {
 		return "", false, err
 	}
-	if _, err := r.append(evException, st.Number, d.Approver, d); err != nil {
+	if _, err := r.append(steps.EvException, st.Number, d.Approver, d); err != nil {
 		return "", false, &fatal{err}
 	}
 	return d.Decision, false, nil
 }
 
-func (r *Runner) askException(ctx context.Context, st *scripts.Step, cause error) (exceptionData, error) {
-	form := ExceptionForm{Step: r.stepView(st), Decisions: decisions(st), Approvers: r.approvers()}
+func (r *Runner) askException(ctx context.Context, st *scripts.Step, cause error) (steps.ExceptionData, error) {
+	form := room.ExceptionForm{Step: r.stepView(st), Decisions: decisions(st), Approvers: r.approvers()}
 	raised := "operator"
-	if !errors.Is(cause, ErrException) {
+	if !errors.Is(cause, room.ErrException) {
 		raised = "failure"
 		form.Happened = cause.Error()
 	}
 	for {
 		rep, err := r.env.UI.Exception(ctx, form)
-		if errors.Is(err, ErrException) {
+		if errors.Is(err, room.ErrException) {
 			continue // the exception key on the exception form itself
 		}
 		if err != nil {
-			return exceptionData{}, err
+			return steps.ExceptionData{}, err
 		}
 		if !slices.Contains(form.Decisions, rep.Decision) {
-			r.env.UI.Notice(Notice{Level: "error", Text: fmt.Sprintf("decision %q is not one of %s", rep.Decision, strings.Join(form.Decisions, ", "))})
+			r.env.UI.Notice(room.Notice{Level: "error", Text: fmt.Sprintf("decision %q is not one of %s", rep.Decision, strings.Join(form.Decisions, ", "))})
 			continue
 		}
 		if _, ok := r.participant(rep.Approver.ID); !ok {
-			r.env.UI.Notice(Notice{Level: "error", Text: "the approver must be on the roster"})
+			r.env.UI.Notice(room.Notice{Level: "error", Text: "the approver must be on the roster"})
 			continue
 		}
-		return exceptionData{Expected: rep.Expected, Happened: rep.Happened, Decision: rep.Decision,
+		return steps.ExceptionData{Expected: rep.Expected, Happened: rep.Happened, Decision: rep.Decision,
 			Approver: rep.Approver.ID, Raised: raised}, nil
 	}
 }
@@ -211,8 +201,8 @@ func decisions(st *scripts.Step) []string {
 
 // approvers lists who may approve an exception: the step's witnesses first,
 // then everyone else but the actor.
-func (r *Runner) approvers() []Participant {
-	out := append([]Participant(nil), r.witnesses...)
+func (r *Runner) approvers() []room.Participant {
+	out := append([]room.Participant(nil), r.witnesses...)
 	for _, p := range r.env.Roster {
 		if (r.actor == nil || p.ID != r.actor.ID) && !containsP(out, p.ID) {
 			out = append(out, p)
@@ -224,11 +214,11 @@ func (r *Runner) approvers() []Participant {
 	return out
 }
 
-func (r *Runner) stepView(st *scripts.Step) StepView {
-	v := StepView{Number: st.Number, Text: st.Text, Role: st.By, RoleTitle: r.roleTitle(st.By), Witnesses: st.Witnesses}
+func (r *Runner) stepView(st *scripts.Step) room.StepView {
+	v := room.StepView{Number: st.Number, Text: st.Text, Role: st.By, RoleTitle: r.roleTitle(st.By), Witnesses: st.Witnesses}
 	var does []string
 	for _, c := range st.Calls {
-		does = append(does, steps.Describe(c))
+		does = append(does, c.Brief())
 	}
 	v.Does = strings.Join(does, "; ")
 	return v

@@ -65,21 +65,9 @@ type checker struct {
 	plan     *Plan
 	roles    map[string]*Role
 	inputs   map[string]bool
-	people   map[string][]string // role id -> participant ids; nil without a roster
-	made     map[string]int      // artifact name -> line that saves it
-	keys     map[string]int      // key label -> line that generates it
+	people   map[string][]string       // role id -> participant ids; nil without a roster
+	made     map[string]map[string]int // kind ("artifact", "key") -> name -> line that makes it
 	problems []Problem
-}
-
-// once reports a second use of a name that must be unique: artifacts are
-// created with O_EXCL and key labels are refused when they exist, so a
-// duplicate would stop the ceremony halfway.
-func (c *checker) once(seen map[string]int, name string, line int, what string) {
-	if first, ok := seen[name]; ok {
-		c.add(line, "%s %q is made twice (first at line %d)", what, name, first)
-		return
-	}
-	seen[name] = line
 }
 
 func (c *checker) add(line int, format string, a ...any) {
@@ -131,8 +119,7 @@ func (c *checker) roleCounts() {
 
 func (c *checker) acts(r *Roster) {
 	sets := map[string]int{} // share set -> line of the split that creates it
-	c.made = map[string]int{}
-	c.keys = map[string]int{}
+	c.made = map[string]map[string]int{}
 	if r != nil {
 		for _, s := range r.Sets {
 			sets[s] = 0
@@ -184,55 +171,70 @@ func (c *checker) step(st *Step) {
 	}
 }
 
-func (c *checker) call(req steps.Request, sets map[string]int) {
-	line := lineOf(req)
-	useSet := func(set string) {
-		if _, ok := sets[set]; !ok {
-			c.add(line, "share set %q is used before any split_secret creates it", set)
-		}
+// call holds one primitive call against the plan, through the Linter the
+// call reports to.
+func (c *checker) call(call steps.Call, sets map[string]int) {
+	call.Lint(&linter{c: c, line: call.Loc().Line, sets: sets})
+}
+
+// linter is the steps.Linter of one call.
+type linter struct {
+	c    *checker
+	line int
+	sets map[string]int // share set -> line of the split that creates it; 0 for the configuration's
+}
+
+func (l *linter) Problem(format string, a ...any) { l.c.add(l.line, format, a...) }
+func (l *linter) Role(id, use string) bool        { return l.c.role(l.line, id, use) }
+
+func (l *linter) People(role string) (int, bool) {
+	if l.c.people == nil {
+		return 0, false
 	}
-	useInput := func(name string) {
-		if name != "" && !c.inputs[name] {
-			c.add(line, "input %q is used but not declared in ceremony { inputs = ... }", name)
-		}
+	return len(l.c.people[role]), true
+}
+
+func (l *linter) Input(name string) {
+	if !l.c.inputs[name] {
+		l.Problem("input %q is used but not declared in ceremony { inputs = ... }", name)
 	}
-	switch r := req.(type) {
-	case steps.VerifyOOB:
-		useInput(r.Input)
-		c.role(line, r.With, "verify_out_of_band with")
-	case steps.Sign:
-		useInput(r.Input)
-		if _, ok := c.made[r.Artifact]; r.Artifact != "" && !ok {
-			c.add(line, "artifact %q is signed before any step saves it", r.Artifact)
-		}
-		c.once(c.made, r.Out, line, "artifact")
-	case steps.Artifact:
-		c.once(c.made, r.Name, line, "artifact")
-	case steps.GenerateKey:
-		c.once(c.keys, r.Label, line, "key")
-	case steps.SplitSecret:
-		if first, ok := sets[r.Set]; ok {
-			if first > 0 {
-				c.add(line, "share set %q is split twice (first at line %d)", r.Set, first)
-			} else {
-				c.add(line, "share set %q already exists (the configuration declares it)", r.Set)
-			}
-		} else {
-			sets[r.Set] = line
-		}
-		if c.role(line, r.Holders, "split_secret holders") && c.people != nil && len(c.people[r.Holders]) < r.N {
-			c.add(line, "split_secret gives %d shares to %s, the roster has %d", r.N, r.Holders, len(c.people[r.Holders]))
-		}
-	case steps.CollectShares:
-		useSet(r.Set)
-	case steps.Activate:
-		useSet(r.Shares)
-	case steps.InitToken:
-		useSet(r.SOSet)
-		useSet(r.UserSet)
-	case steps.Exception:
-		c.role(line, r.Approver, "exception approver")
+}
+
+func (l *linter) UseSet(name string) {
+	if _, ok := l.sets[name]; !ok {
+		l.Problem("share set %q is used before any split_secret creates it", name)
 	}
+}
+
+func (l *linter) NewSet(name string) {
+	first, ok := l.sets[name]
+	switch {
+	case !ok:
+		l.sets[name] = l.line
+	case first > 0:
+		l.Problem("share set %q is split twice (first at line %d)", name, first)
+	default:
+		l.Problem("share set %q already exists (the configuration declares it)", name)
+	}
+}
+
+// Make reports a second use of a name that must be unique: artifacts are
+// created with O_EXCL and key labels are refused when they exist, so a
+// duplicate would stop the ceremony halfway.
+func (l *linter) Make(kind, name string) {
+	if l.c.made[kind] == nil {
+		l.c.made[kind] = map[string]int{}
+	}
+	if first, ok := l.c.made[kind][name]; ok {
+		l.Problem("%s %q is made twice (first at line %d)", kind, name, first)
+		return
+	}
+	l.c.made[kind][name] = l.line
+}
+
+func (l *linter) Made(kind, name string) bool {
+	_, ok := l.c.made[kind][name]
+	return ok
 }
 
 func onlyOf(ids []string, id string) bool {
@@ -249,11 +251,4 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// lineOf is the line of a primitive call, from its "file:line" location.
-func lineOf(req steps.Request) int {
-	w := req.Where()
-	line, _ := strconv.Atoi(w[strings.LastIndexByte(w, ':')+1:])
-	return line
 }

@@ -158,6 +158,32 @@ func (f *fields) input(v lua.LValue, key string) string {
 	return ""
 }
 
+// The methods below make fields the steps.Args of a primitive.
+
+func (f *fields) Text(i int, required bool) string        { return f.pos(i, required) }
+func (f *fields) String(key string, required bool) string { return f.str(key, required) }
+func (f *fields) Int(key string, def int) int             { return f.int(key, def) }
+func (f *fields) Bool(key string) bool                    { return f.bool(key) }
+func (f *fields) Strings(key string) []string             { return f.strs(key) }
+
+func (f *fields) Input(key string) string {
+	if key == "" {
+		f.maxPos = max(f.maxPos, 1)
+		return f.input(f.t.RawGetInt(1), "the first value")
+	}
+	return f.input(f.get(key), key)
+}
+
+func (f *fields) Pattern(key string) string {
+	p := f.str(key, false)
+	if p != "" {
+		if err := checkPattern(p); err != nil {
+			f.L.RaiseError("%s: %s: %v", f.what, key, err)
+		}
+	}
+	return p
+}
+
 // done refuses fields that were not read.
 func (f *fields) done() {
 	f.t.ForEach(func(k, _ lua.LValue) {
@@ -259,34 +285,11 @@ func (s *Script) dryRun(ctx context.Context) error {
 }
 
 // recorder is the Host of the dry run at load time.
-type recorder struct{ calls []steps.Request }
+type recorder struct{ calls []steps.Call }
 
-func (r *recorder) Do(_ context.Context, _ *Step, req steps.Request) (any, error) {
-	r.calls = append(r.calls, req)
-	return Placeholder(req), nil
-}
-
-// Placeholder is the result a primitive gives when nothing is carried out:
-// in the dry run at load time, and on paper. It has the shape of the real
-// result, so script code that uses the result runs the same way.
-func Placeholder(req steps.Request) any {
-	switch r := req.(type) {
-	case steps.Record:
-		return "{" + r.Label + "}"
-	case steps.Clock:
-		return "{UTC time}"
-	case steps.Machine:
-		return map[string]any{}
-	case steps.VerifyOOB:
-		return true
-	case steps.GenerateKey:
-		return map[string]any{"label": r.Label, "id": "{key id}", "public_key": "{public key}"}
-	case steps.Sign:
-		return map[string]any{"artifact": r.Out, "sha256": "{sha256}"}
-	case steps.Artifact:
-		return "{sha256}"
-	}
-	return nil
+func (r *recorder) Do(_ context.Context, _ *Step, c steps.Call) (any, error) {
+	r.calls = append(r.calls, c)
+	return c.Placeholder(), nil
 }
 
 // toLua converts a host's result for the script.

@@ -317,16 +317,7 @@ func (s *Script) install() {
 	} {
 		L.SetGlobal(name, L.NewFunction(fn))
 	}
-	hsm := L.NewTable()
-	for name, parse := range primitives {
-		fn := L.NewFunction(s.primitive(name, parse))
-		if h, ok := strings.CutPrefix(name, "hsm."); ok {
-			hsm.RawSetString(h, fn)
-		} else {
-			L.SetGlobal(name, fn)
-		}
-	}
-	L.SetGlobal("hsm", hsm)
+	s.installPrimitives(L)
 }
 
 func (s *Script) topLevel(L *lua.LState, what string) {

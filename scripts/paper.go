@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	texttemplate "text/template"
-
-	"github.com/ceremony-dev/ceremony/steps"
 )
 
 // Paper says how to print the paper script.
@@ -73,7 +71,7 @@ func WritePaper(w io.Writer, plan *Plan, p Paper) error {
 				sv.Rows = append(sv.Rows, wr+" (witnesses)")
 			}
 			for _, req := range st.Calls {
-				sv.Does = append(sv.Does, Describe(req))
+				sv.Does = append(sv.Does, req.Paper())
 			}
 			var fs []string
 			for _, f := range st.OnFailure {
@@ -124,55 +122,3 @@ var mdText = strings.NewReplacer(`\`, `\\`, "`", "\\`", "*", `\*`, "<", `\<`, ">
 
 // mdCell makes text safe inside a Markdown table cell.
 func mdCell(s string) string { return mdText(s) }
-
-// Describe says in a sentence what a primitive call will do, for the paper
-// script and for a step's outline.
-func Describe(req steps.Request) string {
-	switch r := req.(type) {
-	case steps.Confirm:
-		return "Confirm: " + r.Text
-	case steps.Record:
-		if r.Pattern != "" {
-			return fmt.Sprintf("Record %s (pattern %s): ____________", r.Label, r.Pattern)
-		}
-		return fmt.Sprintf("Record %s: ____________", r.Label)
-	case steps.Checklist:
-		return fmt.Sprintf("Checklist %s: [ ] %s", r.Title, strings.Join(r.Items, "  [ ] "))
-	case steps.Clock:
-		return "Confirm the UTC time shown: ____________"
-	case steps.Machine:
-		return "Record the facts of the ceremony machine"
-	case steps.VerifyOOB:
-		return fmt.Sprintf("Read the SHA-256 of input %s to %s, who reads it back; the tool compares", r.Input, r.With)
-	case steps.SplitSecret:
-		return fmt.Sprintf("Generate secret %q (share set %s) and split it %d-of-%d among the %s holders; each holder receives their sheet alone; %d holders re-enter their share", r.Label, r.Set, r.M, r.N, r.Holders, r.M)
-	case steps.CollectShares:
-		return fmt.Sprintf("Holders of share set %s enter their shares", r.Set)
-	case steps.Activate:
-		return fmt.Sprintf("Holders of share set %s enter their shares; log in to %s", r.Shares, token(r.Token))
-	case steps.InitToken:
-		return fmt.Sprintf("Initialise %s with the security officer secret of share set %s and the user secret of share set %s", token(r.Token), r.SOSet, r.UserSet)
-	case steps.GenerateKey:
-		return fmt.Sprintf("Generate key %s (%s) on the token", r.Label, r.Type)
-	case steps.Sign:
-		what := "input " + r.Input
-		if r.Artifact != "" {
-			what = "artifact " + r.Artifact
-		}
-		return fmt.Sprintf("Sign %s with key %s; save the signature as %s", what, r.Key, r.Out)
-	case steps.Artifact:
-		return "Save artifact " + r.Name
-	case steps.Exception:
-		return fmt.Sprintf("Record exception: expected %q, happened %q, decision %q, approved by %s", r.Expected, r.Happened, r.Decision, r.Approver)
-	case steps.Signoff:
-		return "Every participant signs off (sign-off page)"
-	}
-	return req.Primitive()
-}
-
-func token(uri string) string {
-	if uri == "" {
-		return "the configured token"
-	}
-	return "token " + uri
-}

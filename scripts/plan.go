@@ -85,7 +85,7 @@ type Step struct {
 	OnFailure []Failure
 	// Calls lists the primitives the step's function calls, as found by a
 	// dry run at load time; for display ("what the step will do") and lint.
-	Calls []steps.Request
+	Calls []steps.Call
 	// HasRun reports whether the step carries a Lua function; a step without
 	// one is a plain confirmation by its actor and witnesses.
 	HasRun bool
@@ -96,5 +96,5 @@ type Step struct {
 // run. The result is handed back to Lua: nil, string, float64, bool,
 // []any or map[string]any.
 type Host interface {
-	Do(ctx context.Context, step *Step, req steps.Request) (any, error)
+	Do(ctx context.Context, step *Step, c steps.Call) (any, error)
 }

@@ -2,6 +2,7 @@ package scripts
 
 import (
 	"fmt"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/pm"
@@ -9,85 +10,10 @@ import (
 	"github.com/ceremony-dev/ceremony/steps"
 )
 
-// primitives maps each Lua name to how its table argument becomes a request.
-// Names with the hsm. prefix live in the hsm table.
-var primitives = map[string]func(f *fields, at steps.At) steps.Request{
-	"confirm": func(f *fields, at steps.At) steps.Request {
-		return steps.Confirm{At: at, Text: f.pos(1, true)}
-	},
-	"record": func(f *fields, at steps.At) steps.Request {
-		r := steps.Record{At: at, Label: f.pos(1, true), Pattern: f.str("pattern", false)}
-		if r.Pattern != "" {
-			if err := checkPattern(r.Pattern); err != nil {
-				f.L.RaiseError("record: pattern: %v", err)
-			}
-		}
-		return r
-	},
-	"checklist": func(f *fields, at steps.At) steps.Request {
-		c := steps.Checklist{At: at, Title: f.pos(1, true), Items: f.strs("items")}
-		if len(c.Items) == 0 {
-			f.L.RaiseError("checklist: items must list at least one item")
-		}
-		return c
-	},
-	"clock":   func(f *fields, at steps.At) steps.Request { return steps.Clock{At: at} },
-	"machine": func(f *fields, at steps.At) steps.Request { return steps.Machine{At: at} },
-	"verify_out_of_band": func(f *fields, at steps.At) steps.Request {
-		f.maxPos = 1
-		v := steps.VerifyOOB{At: at, Input: f.input(f.t.RawGetInt(1), "the first value"), With: f.str("with", true)}
-		if v.Input == "" {
-			f.L.RaiseError("verify_out_of_band: name the input first, as in verify_out_of_band { input \"ksr\", with = \"ZSKO\" }")
-		}
-		return v
-	},
-	"split_secret": func(f *fields, at steps.At) steps.Request {
-		s := steps.SplitSecret{At: at, Set: f.str("set", true), Label: f.str("label", false),
-			Holders: f.str("holders", true), M: f.int("m", 0), N: f.int("n", 0)}
-		if s.M < 2 || s.N < s.M || s.N > 255 {
-			f.L.RaiseError("split_secret: need 2 <= m <= n <= 255, got m = %d, n = %d", s.M, s.N)
-		}
-		return s
-	},
-	"collect_shares": func(f *fields, at steps.At) steps.Request {
-		return steps.CollectShares{At: at, Set: f.str("set", true)}
-	},
-	"hsm.activate": func(f *fields, at steps.At) steps.Request {
-		return steps.Activate{At: at, Token: f.str("token", false), Shares: f.str("shares", true)}
-	},
-	"hsm.init_token": func(f *fields, at steps.At) steps.Request {
-		return steps.InitToken{At: at, Token: f.str("token", false), SOSet: f.str("so", true), UserSet: f.str("user", true)}
-	},
-	"hsm.generate_key": func(f *fields, at steps.At) steps.Request {
-		g := steps.GenerateKey{At: at, Label: f.str("label", true), Type: f.str("type", true)}
-		switch g.Type {
-		case "ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072", "rsa-4096", "ed25519":
-		default:
-			f.L.RaiseError("hsm.generate_key: type must be one of ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096, ed25519, not %q", g.Type)
-		}
-		return g
-	},
-	"hsm.sign": func(f *fields, at steps.At) steps.Request {
-		s := steps.Sign{At: at, Key: f.str("key", true), Input: f.input(f.get("input"), "input"),
-			Artifact: f.str("artifact", false), Out: f.str("out", true)}
-		if (s.Input == "") == (s.Artifact == "") {
-			f.L.RaiseError("hsm.sign: give exactly one of input or artifact")
-		}
-		return s
-	},
-	"artifact": func(f *fields, at steps.At) steps.Request {
-		return steps.Artifact{At: at, Name: f.pos(1, true), Content: f.str("content", true)}
-	},
-	"exception": func(f *fields, at steps.At) steps.Request {
-		return steps.Exception{At: at, Expected: f.str("expected", true), Happened: f.str("happened", true),
-			Decision: f.str("decision", true), Approver: f.str("approver", true)}
-	},
-	"signoff": func(f *fields, at steps.At) steps.Request { return steps.Signoff{At: at} },
-}
-
 // primitive makes the Lua function for one primitive: it builds the request,
 // hands it to the host with the Lua clock paused, and returns the result.
-func (s *Script) primitive(name string, parse func(*fields, steps.At) steps.Request) lua.LGFunction {
+func (s *Script) primitive(p steps.Primitive) lua.LGFunction {
+	name := p.Name
 	return func(L *lua.LState) int {
 		cs := s.cur
 		if cs == nil || cs.step == nil {
@@ -97,8 +23,12 @@ func (s *Script) primitive(name string, parse func(*fields, steps.At) steps.Requ
 			L.RaiseError("%s: the step has already failed: %v", name, cs.err)
 		}
 		at := where(L)
+		at.Name = name
 		f := newFields(L, 1, name)
-		req := parse(f, at)
+		req, err := p.Parse(f, at)
+		if err != nil {
+			L.RaiseError("%s: %v", name, err)
+		}
 		f.done()
 		cs.guard.paused.Store(true)
 		res, err := cs.host.Do(cs.ctx, cs.step, req)
@@ -113,6 +43,24 @@ func (s *Script) primitive(name string, parse func(*fields, steps.At) steps.Requ
 		}
 		L.Push(lv)
 		return 1
+	}
+}
+
+// install puts every registered primitive into the state: a global
+// function, or a field of its namespace's table.
+func (s *Script) installPrimitives(L *lua.LState) {
+	spaces := map[string]*lua.LTable{}
+	for _, ns := range steps.Namespaces {
+		spaces[ns] = L.NewTable()
+		L.SetGlobal(ns, spaces[ns])
+	}
+	for _, p := range steps.Registry() {
+		fn := L.NewFunction(s.primitive(p))
+		if ns, name, ok := strings.Cut(p.Name, "."); ok {
+			spaces[ns].RawSetString(name, fn)
+		} else {
+			L.SetGlobal(p.Name, fn)
+		}
 	}
 }
 

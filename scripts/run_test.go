@@ -15,9 +15,9 @@ import (
 )
 
 // hostFunc adapts a function to scripts.Host.
-type hostFunc func(ctx context.Context, step *scripts.Step, req steps.Request) (any, error)
+type hostFunc func(ctx context.Context, step *scripts.Step, req steps.Call) (any, error)
 
-func (f hostFunc) Do(ctx context.Context, step *scripts.Step, req steps.Request) (any, error) {
+func (f hostFunc) Do(ctx context.Context, step *scripts.Step, req steps.Call) (any, error) {
 	return f(ctx, step, req)
 }
 
@@ -54,8 +54,8 @@ func TestRunStepResults(t *testing.T) {
   verify_out_of_band { input "csr", with = "IW" }
 end } }`)
 	s := load(t, path, scripts.Options{Name: "c.lua"})
-	var got []steps.Request
-	host := hostFunc(func(_ context.Context, _ *scripts.Step, req steps.Request) (any, error) {
+	var got []steps.Call
+	host := hostFunc(func(_ context.Context, _ *scripts.Step, req steps.Call) (any, error) {
 		got = append(got, req)
 		switch req.(type) {
 		case steps.Record:
@@ -68,11 +68,11 @@ end } }`)
 	if err := s.RunStep(context.Background(), firstStep(s), host); err != nil {
 		t.Fatal(err)
 	}
-	want := []steps.Request{
-		steps.Record{At: steps.At{File: "c.lua", Line: 3}, Label: "bag", Pattern: "^%u%u%d+$"},
-		steps.GenerateKey{At: steps.At{File: "c.lua", Line: 4}, Label: "k", Type: "ed25519"},
-		steps.Artifact{At: steps.At{File: "c.lua", Line: 5}, Name: "k.pub", Content: "AB123:PUB"},
-		steps.VerifyOOB{At: steps.At{File: "c.lua", Line: 6}, Input: "csr", With: "IW"},
+	want := []steps.Call{
+		steps.Record{At: steps.At{Name: "record", File: "c.lua", Line: 3}, Label: "bag", Pattern: "^%u%u%d+$"},
+		steps.GenerateKey{At: steps.At{Name: "hsm.generate_key", File: "c.lua", Line: 4}, Label: "k", Type: "ed25519"},
+		steps.Artifact{At: steps.At{Name: "artifact", File: "c.lua", Line: 5}, File: "k.pub", Content: "AB123:PUB"},
+		steps.VerifyOOB{At: steps.At{Name: "verify_out_of_band", File: "c.lua", Line: 6}, Input: "csr", With: "IW"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("requests:\n got %#v\nwant %#v", got, want)
@@ -94,7 +94,7 @@ end } }`)
 	s := load(t, path, scripts.Options{})
 	errRoom := errors.New("operator raised an exception")
 	calls := 0
-	err := s.RunStep(context.Background(), firstStep(s), hostFunc(func(context.Context, *scripts.Step, steps.Request) (any, error) {
+	err := s.RunStep(context.Background(), firstStep(s), hostFunc(func(context.Context, *scripts.Step, steps.Call) (any, error) {
 		calls++
 		return nil, errRoom
 	}))
@@ -120,7 +120,7 @@ end }, step { by = "CA", witness = "IW", "Spin.", run = function()
   if record { "then spin" } == "spin" then while true do end end
 end } }`)
 	s := load(t, path, scripts.Options{TimeLimit: 200 * time.Millisecond})
-	slow := hostFunc(func(context.Context, *scripts.Step, steps.Request) (any, error) {
+	slow := hostFunc(func(context.Context, *scripts.Step, steps.Call) (any, error) {
 		time.Sleep(400 * time.Millisecond)
 		return "spin", nil
 	})
@@ -142,7 +142,7 @@ end } }`)
 	s := load(t, path, scripts.Options{TimeLimit: time.Minute})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
-	err := s.RunStep(ctx, firstStep(s), hostFunc(func(context.Context, *scripts.Step, steps.Request) (any, error) { return "spin", nil }))
+	err := s.RunStep(ctx, firstStep(s), hostFunc(func(context.Context, *scripts.Step, steps.Call) (any, error) { return "spin", nil }))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -202,7 +202,7 @@ end } }`)
 		t.Errorf("dry run saw %q, want run 1", got)
 	}
 	var text string
-	err := s.RunStep(context.Background(), firstStep(s), hostFunc(func(_ context.Context, _ *scripts.Step, req steps.Request) (any, error) {
+	err := s.RunStep(context.Background(), firstStep(s), hostFunc(func(_ context.Context, _ *scripts.Step, req steps.Call) (any, error) {
 		text = req.(steps.Confirm).Text
 		return nil, nil
 	}))
@@ -219,7 +219,7 @@ func TestRunStepAbandonedScriptRefusesMore(t *testing.T) {
   if v == "slow" then local x = ("a"):rep(200):find(".-.-.-b") end
 end } }`)
 	s := load(t, path, scripts.Options{TimeLimit: 100 * time.Millisecond})
-	slow := hostFunc(func(context.Context, *scripts.Step, steps.Request) (any, error) { return "slow", nil })
+	slow := hostFunc(func(context.Context, *scripts.Step, steps.Call) (any, error) { return "slow", nil })
 	start := time.Now()
 	err := s.RunStep(context.Background(), firstStep(s), slow)
 	if !errors.Is(err, scripts.ErrAbandoned) || !strings.Contains(err.Error(), ":4:") {
@@ -244,7 +244,7 @@ func TestLoadSourceWithoutModuleDirRefusesRequire(t *testing.T) {
 func TestClosedScriptRefusesToRun(t *testing.T) {
 	s := load(t, "testdata/example.lua", scripts.Options{})
 	s.Close()
-	if err := s.RunStep(context.Background(), firstStep(s), hostFunc(func(context.Context, *scripts.Step, steps.Request) (any, error) { return nil, nil })); err == nil {
+	if err := s.RunStep(context.Background(), firstStep(s), hostFunc(func(context.Context, *scripts.Step, steps.Call) (any, error) { return nil, nil })); err == nil {
 		t.Fatal("a closed script ran a step")
 	}
 }

@@ -1,8 +1,10 @@
 package steps
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -10,7 +12,33 @@ import (
 	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ceremony-dev/ceremony/room"
 )
+
+// EvMachine records the facts of the ceremony machine.
+const EvMachine = "machine.facts"
+
+// Machine: host facts (OS, kernel, hostname, binary hash) for the record.
+// Lua: machine {} -> table
+type Machine struct{ At }
+
+func init() {
+	register(Primitive{Name: "machine", Parse: func(_ Args, at At) (Call, error) { return Machine{At: at}, nil }})
+}
+
+func (m Machine) Placeholder() any { return map[string]any{} }
+func (m Machine) Brief() string    { return m.brief("") }
+func (m Machine) Paper() string    { return "Record the facts of the ceremony machine" }
+func (m Machine) Lint(Linter)      {}
+
+func (m Machine) Run(_ context.Context, h Host) (any, error) {
+	facts, err := once(h, m, EvMachine, func() (map[string]string, error) { return h.Machine(), nil })
+	if err == nil {
+		h.Prompts().Notice(room.Notice{Level: "info", Text: fmt.Sprintf("host %s, %s, binary sha256 %s", facts["hostname"], facts["kernel"], facts["binary_sha256"])})
+	}
+	return facts, err
+}
 
 // HostFacts describes the machine the ceremony runs on, for the record: what
 // an auditor needs to tell which binary ran where. Nothing in it is secret.

@@ -8,14 +8,14 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/room"
 )
 
 // comparer shows a hash for an out-of-band comparison and collects what the
 // remote party reads back. A bare "yes" cannot pass: the read-back is checked
 // by the runner's closure, and a mismatch points at the first difference.
 type comparer struct {
-	c        runner.Comparison
+	c        room.Comparison
 	readBack *textLine
 	// diffHex and diffWord are the first differing hex digit or word of the
 	// last mismatch, -1 when none.
@@ -25,7 +25,7 @@ type comparer struct {
 	checking bool
 }
 
-func newComparer(c runner.Comparison) *comparer {
+func newComparer(c room.Comparison) *comparer {
 	return &comparer{c: c, readBack: newTextLine(), diffHex: -1, diffWord: -1}
 }
 

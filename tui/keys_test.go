@@ -5,12 +5,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/room"
 )
 
 // edit types text and presses keys in order: a step that names a key is
 // pressed, any other is typed.
-func (r *room) edit(steps ...string) {
+func (r *screen) edit(steps ...string) {
 	for _, s := range steps {
 		switch s {
 		case "left", "right", "backspace", "ctrl+u", "ctrl+w", "ctrl+e", "tab", "enter":
@@ -40,7 +40,7 @@ func TestEditingText(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			r := newKSK(t, 80, 24)
 			got := ask(r, func(ctx context.Context) ([]byte, error) {
-				return r.ui.Value(ctx, runner.ValueRequest{Label: "HSM bag"})
+				return r.ui.Value(ctx, room.ValueRequest{Label: "HSM bag"})
 			})
 			r.waitFor("HSM bag")
 			r.edit(c.steps...)
@@ -57,10 +57,10 @@ func TestEditingText(t *testing.T) {
 // neither opens a second form nor moves anything.
 func TestExceptionFormTextKeys(t *testing.T) {
 	r := newKSK(t, 80, 24)
-	got := ask(r, func(ctx context.Context) (runner.ExceptionReport, error) {
-		return r.ui.Exception(ctx, runner.ExceptionForm{
+	got := ask(r, func(ctx context.Context) (room.ExceptionReport, error) {
+		return r.ui.Exception(ctx, room.ExceptionForm{
 			Step: ksk.Acts[1].Steps[0], Happened: "the line dropped",
-			Decisions: []string{"retry", "skip"}, Approvers: []runner.Participant{alice, ivan},
+			Decisions: []string{"retry", "skip"}, Approvers: []room.Participant{alice, ivan},
 		})
 	})
 	r.waitFor("Exception at step 2.1")
@@ -77,7 +77,7 @@ func TestExceptionFormTextKeys(t *testing.T) {
 func TestChooseByDigit(t *testing.T) {
 	r := newKSK(t, 80, 24)
 	got := ask(r, func(ctx context.Context) (int, error) {
-		return r.ui.Choose(ctx, runner.Choice{Title: "Who is at the keyboard for CA?", Options: []string{"Alice Adams", "Bob Brown", "Dana Diaz"}})
+		return r.ui.Choose(ctx, room.Choice{Title: "Who is at the keyboard for CA?", Options: []string{"Alice Adams", "Bob Brown", "Dana Diaz"}})
 	})
 	r.waitFor("1-3 pick")
 	r.edit("3", "4", "enter")

@@ -8,7 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/room"
 )
 
 // prompt is one widget waiting for the room's answer.
@@ -51,10 +51,10 @@ type model struct {
 	width, height int
 	now           time.Time
 
-	cer     runner.Ceremony
-	status  runner.Status
+	cer     room.Ceremony
+	status  room.Status
 	outline outline
-	notice  *runner.Notice
+	notice  *room.Notice
 
 	pending *request
 	// quitField is non-nil while the room is asked why it is leaving.
@@ -69,7 +69,7 @@ type model struct {
 	// prompt.
 	working bool
 
-	end              *runner.Summary
+	end              *room.Summary
 	endSeen, closing bool
 
 	md mdCache
@@ -79,7 +79,7 @@ func newModel(u *UI) *model {
 	m := &model{
 		ui: u, st: newStyles(u.opts.NoColor), now: u.opts.Clock(),
 		width: u.opts.Width, height: u.opts.Height,
-		status: runner.Status{Act: -1, Step: -1},
+		status: room.Status{Act: -1, Step: -1},
 	}
 	m.help = newHelp(&m.st)
 	return m
@@ -134,20 +134,20 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *model) fromRunner(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case beginMsg:
-		m.cer = runner.Ceremony(msg)
+		m.cer = room.Ceremony(msg)
 		m.outline = newOutline(m.cer)
 	case progressMsg:
 		if msg.Act != m.status.Act || msg.Step != m.status.Step {
 			// A new step starts clean: the last step's notice is history.
 			m.notice = nil
 		}
-		m.status = runner.Status(msg)
+		m.status = room.Status(msg)
 		m.outline.states = m.status.States
 	case noticeMsg:
-		n := runner.Notice(msg)
+		n := room.Notice(msg)
 		m.notice = &n
 	case endMsg:
-		s := runner.Summary(msg)
+		s := room.Summary(msg)
 		m.end = &s
 	case *request:
 		if c, ok := msg.prompt.(*confirmer); ok {
@@ -175,10 +175,10 @@ func (m *model) fromRunner(msg tea.Msg) tea.Cmd {
 func (m *model) deferred() {
 	switch {
 	case m.leaving != "":
-		m.answer(result{err: &runner.QuitError{Reason: m.leaving}})
+		m.answer(result{err: &room.QuitError{Reason: m.leaving}})
 		m.leaving = ""
 	case m.raised:
-		m.answer(result{err: runner.ErrException})
+		m.answer(result{err: room.ErrException})
 		m.raised = false
 	}
 }
@@ -213,7 +213,7 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 		case isExceptionForm(m.pending.prompt):
 			// Already recording one.
 		default:
-			m.answer(result{err: runner.ErrException})
+			m.answer(result{err: room.ErrException})
 		}
 		return nil
 	}
@@ -251,7 +251,7 @@ func (m *model) quitKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 		m.quitField = nil
 		if m.pending != nil && !m.working {
-			m.answer(result{err: &runner.QuitError{Reason: reason}})
+			m.answer(result{err: &room.QuitError{Reason: reason}})
 		} else {
 			m.leaving = reason
 		}

@@ -4,21 +4,21 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/room"
 )
 
 // outline is the list of acts and steps, flattened once so that a frame
 // renders only the lines that fit, however long the ceremony.
 type outline struct {
-	acts    []runner.ActView
+	acts    []room.ActView
 	entries []entry
-	states  [][]runner.StepState
+	states  [][]room.StepState
 }
 
 // entry is one outline line: an act (step < 0) or a step.
 type entry struct{ act, step int }
 
-func newOutline(c runner.Ceremony) outline {
+func newOutline(c room.Ceremony) outline {
 	o := outline{acts: c.Acts}
 	for a, act := range c.Acts {
 		o.entries = append(o.entries, entry{a, -1})
@@ -29,18 +29,18 @@ func newOutline(c runner.Ceremony) outline {
 	return o
 }
 
-func (o *outline) step(a, s int) (runner.StepView, bool) {
+func (o *outline) step(a, s int) (room.StepView, bool) {
 	if a < 0 || a >= len(o.acts) || s < 0 || s >= len(o.acts[a].Steps) {
-		return runner.StepView{}, false
+		return room.StepView{}, false
 	}
 	return o.acts[a].Steps[s], true
 }
 
-func (o *outline) state(a, s int) runner.StepState {
+func (o *outline) state(a, s int) room.StepState {
 	if a < len(o.states) && s < len(o.states[a]) {
 		return o.states[a][s]
 	}
-	return runner.StepPending
+	return room.StepPending
 }
 
 // progress counts finished steps (done or skipped) and all steps.
@@ -48,7 +48,7 @@ func (o *outline) progress() (done, total int) {
 	for a, act := range o.acts {
 		for s := range act.Steps {
 			total++
-			if st := o.state(a, s); st == runner.StepDone || st == runner.StepSkipped {
+			if st := o.state(a, s); st == room.StepDone || st == room.StepSkipped {
 				done++
 			}
 		}
@@ -56,31 +56,31 @@ func (o *outline) progress() (done, total int) {
 	return done, total
 }
 
-func (o *outline) actState(a int) runner.StepState {
+func (o *outline) actState(a int) room.StepState {
 	all := len(o.acts[a].Steps) > 0
 	for s := range o.acts[a].Steps {
 		switch o.state(a, s) {
-		case runner.StepCurrent:
-			return runner.StepCurrent
-		case runner.StepFailed:
-			return runner.StepFailed
-		case runner.StepDone, runner.StepSkipped:
+		case room.StepCurrent:
+			return room.StepCurrent
+		case room.StepFailed:
+			return room.StepFailed
+		case room.StepDone, room.StepSkipped:
 		default:
 			all = false
 		}
 	}
 	if all {
-		return runner.StepDone
+		return room.StepDone
 	}
-	return runner.StepPending
+	return room.StepPending
 }
 
-var marks = map[runner.StepState]string{
-	runner.StepPending: "·",
-	runner.StepCurrent: "▶",
-	runner.StepDone:    "✓",
-	runner.StepSkipped: "–",
-	runner.StepFailed:  "✗",
+var marks = map[room.StepState]string{
+	room.StepPending: "·",
+	room.StepCurrent: "▶",
+	room.StepDone:    "✓",
+	room.StepSkipped: "–",
+	room.StepFailed:  "✗",
 }
 
 // view renders the outline in a column w wide and h high: a window of
@@ -92,7 +92,7 @@ func (o *outline) view(st *styles, w, h int) []string {
 	rows := h - 2
 	cur := 0
 	for i, e := range o.entries {
-		if e.step >= 0 && o.state(e.act, e.step) == runner.StepCurrent {
+		if e.step >= 0 && o.state(e.act, e.step) == room.StepCurrent {
 			cur = i
 			break
 		}
@@ -132,11 +132,11 @@ func (o *outline) stepLine(st *styles, e entry, w int) string {
 	state := o.state(e.act, e.step)
 	line := fmt.Sprintf("  %s %s %s", marks[state], v.Number, firstLine(v.Text))
 	switch state {
-	case runner.StepCurrent:
+	case room.StepCurrent:
 		return st.current.Render(fit(line, w))
-	case runner.StepDone, runner.StepSkipped:
+	case room.StepDone, room.StepSkipped:
 		return st.dim.Render(fit(line, w))
-	case runner.StepFailed:
+	case room.StepFailed:
 		return st.bad.Render(fit(line, w))
 	}
 	return line

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/shares"
 )
 
@@ -24,7 +24,7 @@ func TestShareEntryWithRealShares(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := shares.NewCollector(rec)
-	entry := runner.ShareEntry{Holder: carol, Label: "hsm-user", K: 1, M: 2, Words: shares.WordsPerShare(rec),
+	entry := room.ShareEntry{Holder: carol, Label: "hsm-user", K: 1, M: 2, Words: shares.WordsPerShare(rec),
 		CheckWord: shares.CheckWord, Complete: shares.Complete,
 		Submit: func(words []string) error {
 			s, err := shares.Decode(words)

@@ -13,7 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
-	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/tui"
 )
 
@@ -33,15 +33,15 @@ func snapshot(m tea.Model, msg tea.Msg) tea.Msg {
 	return msg
 }
 
-// room is a ceremony screen driven the way people in the room drive it: the
+// screen is a ceremony screen driven the way people in the room drive it: the
 // runner's calls on one side, keys on the other.
-type room struct {
+type screen struct {
 	t  *testing.T
 	ui *tui.UI
 	tm *teatest.TestModel
 }
 
-func newRoom(t *testing.T, w, h int, opts tui.Options) *room {
+func newRoom(t *testing.T, w, h int, opts tui.Options) *screen {
 	t.Helper()
 	opts.Clock = stopped
 	ui := tui.New(opts)
@@ -54,19 +54,19 @@ func newRoom(t *testing.T, w, h int, opts tui.Options) *room {
 		}
 		tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 	})
-	return &room{t: t, ui: ui, tm: tm}
+	return &screen{t: t, ui: ui, tm: tm}
 }
 
 // newKSK is a room in the middle of a KSK ceremony, colour off so that the
 // golden files read as the screen does.
-func newKSK(t *testing.T, w, h int) *room {
+func newKSK(t *testing.T, w, h int) *screen {
 	r := newRoom(t, w, h, tui.Options{NoColor: true})
 	r.ui.Begin(ksk)
 	r.ui.Progress(at(1, 0))
 	return r
 }
 
-func (r *room) raw() string {
+func (r *screen) raw() string {
 	p := make(probe, 1)
 	r.tm.Send(p)
 	select {
@@ -80,7 +80,7 @@ func (r *room) raw() string {
 
 // screen is the screen as people see it, without styling and without the
 // trailing blanks of each line.
-func (r *room) screen() string {
+func (r *screen) screen() string {
 	lines := strings.Split(ansi.Strip(r.raw()), "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimRight(l, " ")
@@ -90,7 +90,7 @@ func (r *room) screen() string {
 
 // waitFor waits until the screen shows s: a prompt arrives from the runner's
 // goroutine, not in the order of the keys the test types.
-func (r *room) waitFor(s string) {
+func (r *screen) waitFor(s string) {
 	r.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -105,12 +105,12 @@ func (r *room) waitFor(s string) {
 	}
 }
 
-func (r *room) golden() {
+func (r *screen) golden() {
 	r.t.Helper()
 	teatest.RequireEqualOutput(r.t, []byte(r.screen()))
 }
 
-func (r *room) keys(names ...string) {
+func (r *screen) keys(names ...string) {
 	for _, n := range names {
 		r.tm.Send(key(n))
 	}
@@ -146,7 +146,7 @@ func key(name string) tea.KeyPressMsg {
 }
 
 // ask runs a prompt the way the runner does, in its own goroutine.
-func ask[T any](r *room, prompt func(context.Context) (T, error)) <-chan answer[T] {
+func ask[T any](r *screen, prompt func(context.Context) (T, error)) <-chan answer[T] {
 	ctx, cancel := context.WithCancel(context.Background())
 	r.t.Cleanup(cancel)
 	c := make(chan answer[T], 1)
@@ -187,20 +187,20 @@ func noValue(f func(context.Context) error) func(context.Context) (struct{}, err
 }
 
 var (
-	alice = runner.Participant{ID: "alice", Name: "Alice Adams", Roles: []string{"CA"}}
-	ivan  = runner.Participant{ID: "ivan", Name: "Ivan Ibsen", Roles: []string{"IW"}}
-	carol = runner.Participant{ID: "carol", Name: "Carol Chen", Roles: []string{"CO"}}
-	zed   = runner.Participant{ID: "zed", Name: "Zed Zimmer", Roles: []string{"ZSKO"}}
+	alice = room.Participant{ID: "alice", Name: "Alice Adams", Roles: []string{"CA"}}
+	ivan  = room.Participant{ID: "ivan", Name: "Ivan Ibsen", Roles: []string{"IW"}}
+	carol = room.Participant{ID: "carol", Name: "Carol Chen", Roles: []string{"CO"}}
+	zed   = room.Participant{ID: "zed", Name: "Zed Zimmer", Roles: []string{"ZSKO"}}
 )
 
-var ksk = runner.Ceremony{
+var ksk = room.Ceremony{
 	Name: "Root KSK signing", Version: "2026.4", Bundle: "/srv/ceremony/ksk-2026-q4",
-	Acts: []runner.ActView{
-		{Title: "Activate the HSM", Steps: []runner.StepView{
+	Acts: []room.ActView{
+		{Title: "Activate the HSM", Steps: []room.StepView{
 			{Number: "1.1", Text: "Record the **tamper-evident bag** number of the HSM.", Role: "CA", RoleTitle: "Ceremony Administrator", Witnesses: []string{"IW"}, Does: "record: HSM bag"},
 			{Number: "1.2", Text: "Crypto officers enter their shares.", Role: "CO", RoleTitle: "Crypto Officer", Witnesses: []string{"IW"}, Does: "hsm.activate: pkcs11:token=ksk"},
 		}},
-		{Title: "Sign the KSR", Steps: []runner.StepView{
+		{Title: "Sign the KSR", Steps: []room.StepView{
 			{Number: "2.1", Text: "Confirm the KSR hash with the ZSK operator by phone.\n\n- Read the words slowly.\n- Use `hex` only if the line is bad.", Role: "CA", RoleTitle: "Ceremony Administrator", Witnesses: []string{"ZSKO"}, Does: "verify_out_of_band: ksr"},
 			{Number: "2.2", Text: "Sign the KSR.", Role: "CA", RoleTitle: "Ceremony Administrator", Witnesses: []string{"IW"}, Does: "sign: ksr"},
 		}},
@@ -208,17 +208,17 @@ var ksk = runner.Ceremony{
 }
 
 // at is the runner's status on step s of act a, with everything before done.
-func at(a, s int) runner.Status {
-	st := runner.Status{Events: 42, HeadWords: []string{"aardvark", "absurd", "accrue", "acme"}, Act: a, Step: s,
-		Actor: &alice, Witnesses: []runner.Participant{ivan}}
+func at(a, s int) room.Status {
+	st := room.Status{Events: 42, HeadWords: []string{"aardvark", "absurd", "accrue", "acme"}, Act: a, Step: s,
+		Actor: &alice, Witnesses: []room.Participant{ivan}}
 	for i, act := range ksk.Acts {
-		row := make([]runner.StepState, len(act.Steps))
+		row := make([]room.StepState, len(act.Steps))
 		for j := range row {
 			switch {
 			case i < a || (i == a && j < s):
-				row[j] = runner.StepDone
+				row[j] = room.StepDone
 			case i == a && j == s:
-				row[j] = runner.StepCurrent
+				row[j] = room.StepCurrent
 			}
 		}
 		st.States = append(st.States, row)
@@ -231,38 +231,38 @@ func TestScreens(t *testing.T) {
 		name  string
 		w, h  int
 		opts  tui.Options
-		drive func(r *room)
+		drive func(r *screen)
 	}{
-		{"waiting", 80, 24, tui.Options{NoColor: true}, func(r *room) {}},
-		{"working", 80, 24, tui.Options{NoColor: true}, func(r *room) {
+		{"waiting", 80, 24, tui.Options{NoColor: true}, func(r *screen) {}},
+		{"working", 80, 24, tui.Options{NoColor: true}, func(r *screen) {
 			r.ui.Begin(ksk)
 			r.ui.Progress(at(1, 0))
 		}},
-		{"working_120x40", 120, 40, tui.Options{NoColor: true}, func(r *room) {
+		{"working_120x40", 120, 40, tui.Options{NoColor: true}, func(r *screen) {
 			r.ui.Begin(ksk)
 			r.ui.Progress(at(1, 0))
 		}},
-		{"rehearsal", 80, 24, tui.Options{NoColor: true}, func(r *room) {
+		{"rehearsal", 80, 24, tui.Options{NoColor: true}, func(r *screen) {
 			c := ksk
 			c.Rehearsal = true
 			r.ui.Begin(c)
 			r.ui.Progress(at(0, 1))
 		}},
-		{"narrow_50x20", 50, 20, tui.Options{NoColor: true}, func(r *room) {
+		{"narrow_50x20", 50, 20, tui.Options{NoColor: true}, func(r *screen) {
 			r.ui.Begin(ksk)
 			r.ui.Progress(at(1, 0))
 		}},
-		{"long_outline_120x40", 120, 40, tui.Options{NoColor: true}, func(r *room) {
+		{"long_outline_120x40", 120, 40, tui.Options{NoColor: true}, func(r *screen) {
 			c, st := long(200, 137)
 			r.ui.Begin(c)
 			r.ui.Progress(st)
 		}},
-		{"notices", 80, 24, tui.Options{NoColor: true}, func(r *room) {
+		{"notices", 80, 24, tui.Options{NoColor: true}, func(r *screen) {
 			r.ui.Begin(ksk)
 			r.ui.Progress(at(1, 1))
-			r.ui.Notice(runner.Notice{Level: "warn", Text: "the HSM clock is 3 seconds behind the room's clock"})
+			r.ui.Notice(room.Notice{Level: "warn", Text: "the HSM clock is 3 seconds behind the room's clock"})
 		}},
-		{"end", 80, 24, tui.Options{NoColor: true}, func(r *room) {
+		{"end", 80, 24, tui.Options{NoColor: true}, func(r *screen) {
 			r.ui.Begin(ksk)
 			r.ui.End(summary)
 			r.ui.Close()
@@ -279,24 +279,24 @@ func TestScreens(t *testing.T) {
 
 // long is a ceremony of n steps in ten acts, on step cur with the steps
 // before it done and the third one skipped.
-func long(n, cur int) (runner.Ceremony, runner.Status) {
-	c := runner.Ceremony{Name: "Long ceremony", Version: "1"}
-	st := runner.Status{Events: 900, HeadWords: []string{"tactics", "Yucatan", "uproot", "retrieval"}, Actor: &alice}
+func long(n, cur int) (room.Ceremony, room.Status) {
+	c := room.Ceremony{Name: "Long ceremony", Version: "1"}
+	st := room.Status{Events: 900, HeadWords: []string{"tactics", "Yucatan", "uproot", "retrieval"}, Actor: &alice}
 	i := 0
 	for a := range 10 {
-		act := runner.ActView{Title: fmt.Sprintf("Act number %d", a+1)}
-		var row []runner.StepState
+		act := room.ActView{Title: fmt.Sprintf("Act number %d", a+1)}
+		var row []room.StepState
 		for s := range n / 10 {
-			act.Steps = append(act.Steps, runner.StepView{Number: fmt.Sprintf("%d.%d", a+1, s+1), Role: "CA",
+			act.Steps = append(act.Steps, room.StepView{Number: fmt.Sprintf("%d.%d", a+1, s+1), Role: "CA",
 				Text: fmt.Sprintf("Step %d of the long ceremony.", i+1)})
-			state := runner.StepPending
+			state := room.StepPending
 			switch {
 			case i == 2:
-				state = runner.StepSkipped
+				state = room.StepSkipped
 			case i < cur:
-				state = runner.StepDone
+				state = room.StepDone
 			case i == cur:
-				state = runner.StepCurrent
+				state = room.StepCurrent
 				st.Act, st.Step = a, s
 			}
 			row = append(row, state)
@@ -308,7 +308,7 @@ func long(n, cur int) (runner.Ceremony, runner.Status) {
 	return c, st
 }
 
-var summary = runner.Summary{
+var summary = room.Summary{
 	Complete: true, Events: 118,
 	Head: "3f8a1c0de5b2f4a9c7d60e1b2a3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e",
 	HeadWords: []string{"crowfoot", "megaton", "banjo", "allegiance", "tempest", "preclude", "wayside", "paperweight",
@@ -336,7 +336,7 @@ func TestCloseWithoutEndLeavesAtOnce(t *testing.T) {
 func TestChoose(t *testing.T) {
 	r := newKSK(t, 80, 24)
 	got := ask(r, func(ctx context.Context) (int, error) {
-		return r.ui.Choose(ctx, runner.Choice{Title: "Who is at the keyboard for CA?", Options: []string{"Alice Adams", "Bob Brown", "Dana Diaz"}})
+		return r.ui.Choose(ctx, room.Choice{Title: "Who is at the keyboard for CA?", Options: []string{"Alice Adams", "Bob Brown", "Dana Diaz"}})
 	})
 	r.waitFor("Who is at the keyboard")
 	r.keys("down", "down", "up")
@@ -351,9 +351,9 @@ func TestConfirm(t *testing.T) {
 	r := newKSK(t, 80, 24)
 	var checked []string
 	got := ask(r, noValue(func(ctx context.Context) error {
-		return r.ui.Confirm(ctx, runner.Confirmation{
-			Step: ksk.Acts[1].Steps[1], Actor: alice, Witnesses: []runner.Participant{ivan},
-			CheckInitials: func(p runner.Participant, initials string) error {
+		return r.ui.Confirm(ctx, room.Confirmation{
+			Step: ksk.Acts[1].Steps[1], Actor: alice, Witnesses: []room.Participant{ivan},
+			CheckInitials: func(p room.Participant, initials string) error {
 				checked = append(checked, p.ID+":"+initials)
 				if initials != "II" {
 					return fmt.Errorf("%q are not %s's initials", initials, p.Name)
@@ -391,7 +391,7 @@ func TestValue(t *testing.T) {
 	t.Run("plain", func(t *testing.T) {
 		r := newKSK(t, 80, 24)
 		got := ask(r, func(ctx context.Context) ([]byte, error) {
-			return r.ui.Value(ctx, runner.ValueRequest{Label: "HSM bag", Help: "two letters, eight digits", Validate: validate})
+			return r.ui.Value(ctx, room.ValueRequest{Label: "HSM bag", Help: "two letters, eight digits", Validate: validate})
 		})
 		r.waitFor("HSM bag")
 		r.tm.Type("HB1234")
@@ -407,7 +407,7 @@ func TestValue(t *testing.T) {
 	t.Run("secret", func(t *testing.T) {
 		r := newKSK(t, 80, 24)
 		got := ask(r, func(ctx context.Context) ([]byte, error) {
-			return r.ui.Value(ctx, runner.ValueRequest{Label: "SO PIN", Secret: true})
+			return r.ui.Value(ctx, room.ValueRequest{Label: "SO PIN", Secret: true})
 		})
 		r.waitFor("SO PIN")
 		r.tm.Type("hunter2")
@@ -426,7 +426,7 @@ func TestSheet(t *testing.T) {
 	r := newKSK(t, 80, 24)
 	words := []string{"tactics", "Yucatan", "uproot", "retrieval", "snapline", "Wichita"}
 	got := ask(r, noValue(func(ctx context.Context) error {
-		return r.ui.Sheet(ctx, runner.Sheet{Holder: carol, Title: "Share 2 of 5 · set hsm-user",
+		return r.ui.Sheet(ctx, room.Sheet{Holder: carol, Title: "Share 2 of 5 · set hsm-user",
 			Body: "  1 tactics      2 Yucatan      3 uproot\n  4 retrieval    5 snapline     6 Wichita\n", Words: words})
 	}))
 	r.waitFor("step up to the screen")
@@ -453,10 +453,10 @@ func TestSheet(t *testing.T) {
 
 func TestExceptionForm(t *testing.T) {
 	r := newKSK(t, 80, 24)
-	got := ask(r, func(ctx context.Context) (runner.ExceptionReport, error) {
-		return r.ui.Exception(ctx, runner.ExceptionForm{
+	got := ask(r, func(ctx context.Context) (room.ExceptionReport, error) {
+		return r.ui.Exception(ctx, room.ExceptionForm{
 			Step: ksk.Acts[1].Steps[0], Happened: "the ZSK operator's line dropped",
-			Decisions: []string{"retry", "skip", "abort"}, Approvers: []runner.Participant{alice, ivan},
+			Decisions: []string{"retry", "skip", "abort"}, Approvers: []room.Participant{alice, ivan},
 		})
 	})
 	r.waitFor("Exception at step 2.1")
@@ -471,34 +471,34 @@ func TestExceptionForm(t *testing.T) {
 	r.t = t
 	r.keys("enter")
 	rep, err := await(t, got)
-	want := runner.ExceptionReport{Expected: "the hash read back in one call", Happened: "the ZSK operator's line dropped", Decision: "skip", Approver: ivan}
+	want := room.ExceptionReport{Expected: "the hash read back in one call", Happened: "the ZSK operator's line dropped", Decision: "skip", Approver: ivan}
 	if err != nil || rep.Expected != want.Expected || rep.Happened != want.Happened || rep.Decision != want.Decision || rep.Approver.ID != want.Approver.ID {
 		t.Fatalf("Exception = %+v, %v; want %+v", rep, err, want)
 	}
 }
 
 // TestExceptionKey presses ctrl+e on every prompt: each answers
-// runner.ErrException, so the runner can record the exception.
+// room.ErrException, so the runner can record the exception.
 func TestExceptionKey(t *testing.T) {
 	prompts := []struct {
 		name, title string
 		ask         func(*tui.UI, context.Context) error
 	}{
 		{"choose", "Who?", func(u *tui.UI, ctx context.Context) error {
-			_, err := u.Choose(ctx, runner.Choice{Title: "Who?", Options: []string{"a"}})
+			_, err := u.Choose(ctx, room.Choice{Title: "Who?", Options: []string{"a"}})
 			return err
 		}},
 		{"confirm", "Confirm step 1.1", func(u *tui.UI, ctx context.Context) error {
-			return u.Confirm(ctx, runner.Confirmation{Step: ksk.Acts[0].Steps[0], Actor: alice})
+			return u.Confirm(ctx, room.Confirmation{Step: ksk.Acts[0].Steps[0], Actor: alice})
 		}},
 		{"value", "HSM bag", func(u *tui.UI, ctx context.Context) error {
-			_, err := u.Value(ctx, runner.ValueRequest{Label: "HSM bag"})
+			_, err := u.Value(ctx, room.ValueRequest{Label: "HSM bag"})
 			return err
 		}},
 		{"share", "Share entry", func(u *tui.UI, ctx context.Context) error { return u.Share(ctx, shareEntry(nil)) }},
 		{"compare", "Compare out of band", func(u *tui.UI, ctx context.Context) error { return u.Compare(ctx, comparison(nil)) }},
 		{"sheet", "Share sheet for", func(u *tui.UI, ctx context.Context) error {
-			return u.Sheet(ctx, runner.Sheet{Holder: carol, Title: "sheet", Body: "1 tactics"})
+			return u.Sheet(ctx, room.Sheet{Holder: carol, Title: "sheet", Body: "1 tactics"})
 		}},
 	}
 	for _, p := range prompts {
@@ -507,8 +507,8 @@ func TestExceptionKey(t *testing.T) {
 			got := ask(r, noValue(func(ctx context.Context) error { return p.ask(r.ui, ctx) }))
 			r.waitFor(p.title)
 			r.keys("ctrl+e")
-			if _, err := await(t, got); !errors.Is(err, runner.ErrException) {
-				t.Fatalf("err = %v, want runner.ErrException", err)
+			if _, err := await(t, got); !errors.Is(err, room.ErrException) {
+				t.Fatalf("err = %v, want room.ErrException", err)
 			}
 		})
 	}
@@ -517,10 +517,10 @@ func TestExceptionKey(t *testing.T) {
 		r.keys("ctrl+e")
 		r.waitFor("Exception requested")
 		got := ask(r, func(ctx context.Context) (int, error) {
-			return r.ui.Choose(ctx, runner.Choice{Title: "Who?", Options: []string{"a"}})
+			return r.ui.Choose(ctx, room.Choice{Title: "Who?", Options: []string{"a"}})
 		})
-		if _, err := await(t, got); !errors.Is(err, runner.ErrException) {
-			t.Fatalf("err = %v, want runner.ErrException", err)
+		if _, err := await(t, got); !errors.Is(err, room.ErrException) {
+			t.Fatalf("err = %v, want room.ErrException", err)
 		}
 	})
 }
@@ -528,7 +528,7 @@ func TestExceptionKey(t *testing.T) {
 func TestQuit(t *testing.T) {
 	r := newKSK(t, 80, 24)
 	got := ask(r, func(ctx context.Context) ([]byte, error) {
-		return r.ui.Value(ctx, runner.ValueRequest{Label: "HSM bag"})
+		return r.ui.Value(ctx, room.ValueRequest{Label: "HSM bag"})
 	})
 	r.waitFor("HSM bag")
 	r.keys("ctrl+c", "enter")
@@ -542,7 +542,7 @@ func TestQuit(t *testing.T) {
 	r.tm.Type("fire alarm")
 	r.keys("enter")
 	_, err := await(t, got)
-	var q *runner.QuitError
+	var q *room.QuitError
 	if !errors.As(err, &q) || q.Reason != "fire alarm" {
 		t.Fatalf("err = %v, want a QuitError with the reason", err)
 	}
@@ -552,7 +552,7 @@ func TestPromptEndsWithContext(t *testing.T) {
 	r := newKSK(t, 80, 24)
 	ctx, cancel := context.WithCancel(context.Background())
 	got := ask(r, func(context.Context) (int, error) {
-		return r.ui.Choose(ctx, runner.Choice{Title: "Who is there?", Options: []string{"a"}})
+		return r.ui.Choose(ctx, room.Choice{Title: "Who is there?", Options: []string{"a"}})
 	})
 	r.waitFor("Who is there?")
 	cancel()

@@ -8,14 +8,14 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/room"
 )
 
 // shareEntry collects one crypto officer's share word by word. The words are
 // never drawn: the screen shows a tick per accepted position, and the letters
 // being typed show only as "typing".
 type shareEntry struct {
-	s     runner.ShareEntry
+	s     room.ShareEntry
 	words []string
 	buf   []byte
 	// hint is a live remark on the letters typed so far; err the refusal of
@@ -30,7 +30,7 @@ type shareEntry struct {
 // they are for the eyes of the person typing only.
 type suggester interface{ Suggestions() []string }
 
-func newShareEntry(s runner.ShareEntry) *shareEntry { return &shareEntry{s: s} }
+func newShareEntry(s room.ShareEntry) *shareEntry { return &shareEntry{s: s} }
 
 func (p *shareEntry) title() string {
 	return fmt.Sprintf("Share entry · %s · share %d of %d", p.s.Holder.Name, p.s.K, p.s.M)

@@ -9,7 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/room"
 )
 
 // FuzzShareEntryNeverEchoes types any sequence of keys into the share entry
@@ -22,7 +22,7 @@ func FuzzShareEntryNeverEchoes(f *testing.F) {
 	st := newStyles(true)
 	f.Fuzz(func(t *testing.T, keys string) {
 		var accepted []string
-		p := newShareEntry(runner.ShareEntry{Holder: runner.Participant{Name: "Carol Chen"}, Label: "set", K: 1, M: 2, Words: 4,
+		p := newShareEntry(room.ShareEntry{Holder: room.Participant{Name: "Carol Chen"}, Label: "set", K: 1, M: 2, Words: 4,
 			Complete: func(i int, prefix string) []string {
 				var out []string
 				for _, w := range words[i%2] {

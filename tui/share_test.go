@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/room"
 )
 
 // A stand-in word list with the two columns of the PGP list: the checks are
@@ -55,11 +55,11 @@ func (e *unknownWord) Error() string {
 }
 func (e *unknownWord) Suggestions() []string { return e.nearest }
 
-func shareEntry(submit func([]string) error) runner.ShareEntry {
+func shareEntry(submit func([]string) error) room.ShareEntry {
 	if submit == nil {
 		submit = func([]string) error { return nil }
 	}
-	return runner.ShareEntry{Holder: carol, Label: "hsm-user", K: 2, M: 3, Words: len(share),
+	return room.ShareEntry{Holder: carol, Label: "hsm-user", K: 2, M: 3, Words: len(share),
 		CheckWord: checkWord, Complete: complete, Submit: submit}
 }
 
@@ -103,7 +103,7 @@ func TestShareEntry(t *testing.T) {
 	}
 }
 
-func typeWords(r *room, typed string) {
+func typeWords(r *screen, typed string) {
 	for _, c := range typed {
 		if c == ' ' {
 			r.keys("space")
@@ -184,11 +184,11 @@ func checkReadBack(s string) (int, error) {
 	return -1, nil
 }
 
-func comparison(check func(string) (int, error)) runner.Comparison {
+func comparison(check func(string) (int, error)) room.Comparison {
 	if check == nil {
 		check = checkReadBack
 	}
-	return runner.Comparison{Label: "KSR ksr-root-2026-q4-0.xml", Hex: kskHex, Words: kskWords, Remote: zed, Check: check}
+	return room.Comparison{Label: "KSR ksr-root-2026-q4-0.xml", Hex: kskHex, Words: kskWords, Remote: zed, Check: check}
 }
 
 func TestCompare(t *testing.T) {
@@ -318,13 +318,13 @@ func TestExceptionKeyWaitsForTheCheck(t *testing.T) {
 					t.Fatalf("the accepted share answered %v", err)
 				}
 				next := ask(r, func(ctx context.Context) (int, error) {
-					return r.ui.Choose(ctx, runner.Choice{Title: "Who?", Options: []string{"a"}})
+					return r.ui.Choose(ctx, room.Choice{Title: "Who?", Options: []string{"a"}})
 				})
-				if _, err := await(t, next); !errors.Is(err, runner.ErrException) {
-					t.Fatalf("the next prompt answered %v, want runner.ErrException", err)
+				if _, err := await(t, next); !errors.Is(err, room.ErrException) {
+					t.Fatalf("the next prompt answered %v, want room.ErrException", err)
 				}
-			} else if !errors.Is(err, runner.ErrException) {
-				t.Fatalf("the refused share answered %v, want runner.ErrException", err)
+			} else if !errors.Is(err, room.ErrException) {
+				t.Fatalf("the refused share answered %v, want room.ErrException", err)
 			}
 		})
 	}

@@ -1,5 +1,5 @@
 // Package tui is the screen of the ceremony room: a full-screen terminal UI,
-// built on Bubble Tea, that implements runner.UI.
+// built on Bubble Tea, that implements room.UI.
 //
 // Everyone in the room watches one screen, often projected, and takes turns
 // at the keyboard. The screen shows, from top to bottom: a header with the
@@ -17,8 +17,8 @@
 // not call back into the UI.
 //
 // Two keys work on every screen: ctrl+e records an exception (the pending
-// prompt returns runner.ErrException) and ctrl+c asks to leave, which needs a
-// reason (the pending prompt returns a *runner.QuitError).
+// prompt returns room.ErrException) and ctrl+c asks to leave, which needs a
+// reason (the pending prompt returns a *room.QuitError).
 //
 // The program runs on the alternate screen, so nothing typed or shown, shares
 // included, is left in the terminal's scrollback.
@@ -32,7 +32,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
-	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/room"
 )
 
 // Options configure a UI. The zero value is the room's terminal: standard
@@ -51,14 +51,14 @@ type Options struct {
 	NoColor bool
 }
 
-// UI implements runner.UI on a full-screen terminal program.
+// UI implements room.UI on a full-screen terminal program.
 type UI struct {
 	opts Options
 	reqs chan envelope // from the runner's goroutine to the program
 	done chan struct{} // closed when Run returns
 }
 
-var _ runner.UI = (*UI)(nil)
+var _ room.UI = (*UI)(nil)
 
 // New returns a UI; call Run to put it on the screen.
 func New(opts Options) *UI {
@@ -71,7 +71,7 @@ func New(opts Options) *UI {
 // Run shows the screen in the caller's goroutine until Close is called (and,
 // when the end screen is up, the room has acknowledged it) or the program is
 // stopped by a signal. Prompts pending when it returns answer with a
-// *runner.QuitError.
+// *room.QuitError.
 func (u *UI) Run() error {
 	defer close(u.done)
 	opts := []tea.ProgramOption{}
@@ -136,7 +136,7 @@ func (u *UI) listen() tea.Msg {
 type result struct {
 	index  int
 	value  []byte
-	report runner.ExceptionReport
+	report room.ExceptionReport
 	err    error
 }
 
@@ -149,14 +149,14 @@ type request struct {
 
 type cancelMsg struct{ req *request }
 type closeMsg struct{}
-type beginMsg runner.Ceremony
-type progressMsg runner.Status
-type noticeMsg runner.Notice
-type endMsg runner.Summary
+type beginMsg room.Ceremony
+type progressMsg room.Status
+type noticeMsg room.Notice
+type endMsg room.Summary
 
 // errClosed is what a prompt answers when the program ended under it, which
 // the runner records as the room leaving.
-var errClosed = &runner.QuitError{Reason: "the ceremony screen was closed"}
+var errClosed = &room.QuitError{Reason: "the ceremony screen was closed"}
 
 func (u *UI) ask(ctx context.Context, p prompt) result {
 	req := &request{prompt: p, reply: make(chan result, 1)}
@@ -179,52 +179,52 @@ func (u *UI) ask(ctx context.Context, p prompt) result {
 	}
 }
 
-// Begin implements runner.UI.
-func (u *UI) Begin(c runner.Ceremony) { u.post(beginMsg(c)) }
+// Begin implements room.UI.
+func (u *UI) Begin(c room.Ceremony) { u.post(beginMsg(c)) }
 
-// Progress implements runner.UI.
-func (u *UI) Progress(s runner.Status) { u.post(progressMsg(s)) }
+// Progress implements room.UI.
+func (u *UI) Progress(s room.Status) { u.post(progressMsg(s)) }
 
-// Notice implements runner.UI.
-func (u *UI) Notice(n runner.Notice) { u.post(noticeMsg(n)) }
+// Notice implements room.UI.
+func (u *UI) Notice(n room.Notice) { u.post(noticeMsg(n)) }
 
-// End implements runner.UI.
-func (u *UI) End(s runner.Summary) { u.post(endMsg(s)) }
+// End implements room.UI.
+func (u *UI) End(s room.Summary) { u.post(endMsg(s)) }
 
-// Choose implements runner.UI.
-func (u *UI) Choose(ctx context.Context, c runner.Choice) (int, error) {
+// Choose implements room.UI.
+func (u *UI) Choose(ctx context.Context, c room.Choice) (int, error) {
 	r := u.ask(ctx, newChooser(c))
 	return r.index, r.err
 }
 
-// Confirm implements runner.UI.
-func (u *UI) Confirm(ctx context.Context, c runner.Confirmation) error {
+// Confirm implements room.UI.
+func (u *UI) Confirm(ctx context.Context, c room.Confirmation) error {
 	return u.ask(ctx, newConfirmer(c)).err
 }
 
-// Value implements runner.UI.
-func (u *UI) Value(ctx context.Context, v runner.ValueRequest) ([]byte, error) {
+// Value implements room.UI.
+func (u *UI) Value(ctx context.Context, v room.ValueRequest) ([]byte, error) {
 	r := u.ask(ctx, newValuer(v))
 	return r.value, r.err
 }
 
-// Share implements runner.UI.
-func (u *UI) Share(ctx context.Context, s runner.ShareEntry) error {
+// Share implements room.UI.
+func (u *UI) Share(ctx context.Context, s room.ShareEntry) error {
 	return u.ask(ctx, newShareEntry(s)).err
 }
 
-// Compare implements runner.UI.
-func (u *UI) Compare(ctx context.Context, c runner.Comparison) error {
+// Compare implements room.UI.
+func (u *UI) Compare(ctx context.Context, c room.Comparison) error {
 	return u.ask(ctx, newComparer(c)).err
 }
 
-// Sheet implements runner.UI.
-func (u *UI) Sheet(ctx context.Context, s runner.Sheet) error {
+// Sheet implements room.UI.
+func (u *UI) Sheet(ctx context.Context, s room.Sheet) error {
 	return u.ask(ctx, newSheeter(s)).err
 }
 
-// Exception implements runner.UI.
-func (u *UI) Exception(ctx context.Context, f runner.ExceptionForm) (runner.ExceptionReport, error) {
+// Exception implements room.UI.
+func (u *UI) Exception(ctx context.Context, f room.ExceptionForm) (room.ExceptionReport, error) {
 	r := u.ask(ctx, newExceptionForm(f))
 	return r.report, r.err
 }

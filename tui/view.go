@@ -8,7 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/room"
 )
 
 // Below these widths the outline gives its column to the step and prompt:
@@ -262,7 +262,7 @@ func (m *model) stepLine(w int) []string {
 	return []string{m.st.bold.Render("Step "+v.Number) + " · " + m.who(v)}
 }
 
-func (m *model) who(v runner.StepView) string {
+func (m *model) who(v room.StepView) string {
 	s := "by " + m.st.bold.Render(v.Role)
 	if a := m.status.Actor; a != nil {
 		s += " " + a.Name

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/room"
 )
 
 // benchScreen is a 120x40 screen in the middle of a ceremony of steps steps
@@ -13,23 +13,23 @@ import (
 func benchScreen(steps int) *model {
 	u := New(Options{Width: 120, Height: 40, Clock: func() time.Time { return time.Unix(1800000000, 0) }})
 	m := newModel(u)
-	c := runner.Ceremony{Name: "Root KSK signing", Version: "2026.4"}
-	st := runner.Status{Events: 4242, HeadWords: []string{"aardvark", "absurd", "accrue", "acme"}, Act: -1, Step: -1}
+	c := room.Ceremony{Name: "Root KSK signing", Version: "2026.4"}
+	st := room.Status{Events: 4242, HeadWords: []string{"aardvark", "absurd", "accrue", "acme"}, Act: -1, Step: -1}
 	n := 0
 	for a := range 10 {
-		act := runner.ActView{Title: fmt.Sprintf("Act %d", a+1)}
-		var row []runner.StepState
+		act := room.ActView{Title: fmt.Sprintf("Act %d", a+1)}
+		var row []room.StepState
 		for s := range steps / 10 {
-			act.Steps = append(act.Steps, runner.StepView{
+			act.Steps = append(act.Steps, room.StepView{
 				Number: fmt.Sprintf("%d.%d", a+1, s+1), Role: "CA", Witnesses: []string{"IW"}, Does: "confirm",
 				Text: "Check the **seal** of the HSM bag and read its number aloud; the witness compares it with the `log`.",
 			})
-			state := runner.StepPending
+			state := room.StepPending
 			switch {
 			case n < steps*6/10:
-				state = runner.StepDone
+				state = room.StepDone
 			case n == steps*6/10:
-				state = runner.StepCurrent
+				state = room.StepCurrent
 				st.Act, st.Step = a, s
 			}
 			row = append(row, state)
@@ -44,7 +44,7 @@ func benchScreen(steps int) *model {
 	for i := range words {
 		words[i] = "Wilmington"
 	}
-	m.fromRunner(&request{prompt: newComparer(runner.Comparison{
+	m.fromRunner(&request{prompt: newComparer(room.Comparison{
 		Label: "KSR", Hex: "9c4f1a7be03d58c26e1f90ab7d35c4e8a1f60b2d93c7e45f08a6b1d2c3e4f5a6", Words: words,
 		Check: func(string) (int, error) { return -1, nil },
 	})})

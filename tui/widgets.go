@@ -8,7 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/room"
 )
 
 // errLines renders a refusal the room can act on, wrapped to w cells.
@@ -27,12 +27,12 @@ func wrap(s string, w int, indent string) []string {
 
 // chooser picks one option: the participant at the keyboard, usually.
 type chooser struct {
-	c    runner.Choice
+	c    room.Choice
 	sel  int
 	pick key.Binding // the digits of the options there are
 }
 
-func newChooser(c runner.Choice) *chooser {
+func newChooser(c room.Choice) *chooser {
 	return &chooser{c: c, pick: digits(len(c.Options), "pick")}
 }
 
@@ -77,7 +77,7 @@ func (p *chooser) view(st *styles, w int) []string {
 // confirmer asks the actor to confirm a step was carried out, then each
 // witness to confirm with their own initials.
 type confirmer struct {
-	c runner.Confirmation
+	c room.Confirmation
 	// ask is what is confirmed, when it is not the step's instruction
 	// already on screen (a checklist item, the clock, a sign-off).
 	ask      string
@@ -86,7 +86,7 @@ type confirmer struct {
 	err      string
 }
 
-func newConfirmer(c runner.Confirmation) *confirmer {
+func newConfirmer(c room.Confirmation) *confirmer {
 	return &confirmer{c: c, initials: newTextLine()}
 }
 
@@ -158,12 +158,12 @@ func (p *confirmer) view(st *styles, w int) []string {
 
 // valuer asks for one typed value; a secret is never shown.
 type valuer struct {
-	v     runner.ValueRequest
+	v     room.ValueRequest
 	input line
 	err   string
 }
 
-func newValuer(v runner.ValueRequest) *valuer {
+func newValuer(v room.ValueRequest) *valuer {
 	p := &valuer{v: v, input: newTextLine()}
 	if v.Secret {
 		p.input = &secretField{}
@@ -221,13 +221,13 @@ func (p *valuer) view(st *styles, w int) []string {
 // sheeter shows one holder their share sheet: first a screen that sends
 // everyone else's eyes away, then the sheet, then nothing.
 type sheeter struct {
-	s     runner.Sheet
+	s     room.Sheet
 	shown bool
 	// show and done are the two uses of enter, one at a time.
 	show, done key.Binding
 }
 
-func newSheeter(s runner.Sheet) *sheeter {
+func newSheeter(s room.Sheet) *sheeter {
 	p := &sheeter{s: s, show: keySheetShow, done: keySheetDone}
 	p.done.SetEnabled(false)
 	return p
@@ -275,7 +275,7 @@ func (p *sheeter) view(st *styles, w int) []string {
 // exceptionForm collects what was expected, what happened, the decision and
 // who approved it.
 type exceptionForm struct {
-	f                  runner.ExceptionForm
+	f                  room.ExceptionForm
 	expected, happened *textLine
 	decision, approver int
 	focus              int
@@ -293,7 +293,7 @@ const (
 	fieldCount
 )
 
-func newExceptionForm(f runner.ExceptionForm) *exceptionForm {
+func newExceptionForm(f room.ExceptionForm) *exceptionForm {
 	p := &exceptionForm{f: f, expected: newTextLine(), happened: newTextLine(), left: keyChoiceL, right: keyChoiceR}
 	p.happened.set(f.Happened)
 	p.refocus()
@@ -381,7 +381,7 @@ func cycle(i, step, n int) int {
 }
 
 func (p *exceptionForm) submit() (result, bool, tea.Cmd) {
-	r := runner.ExceptionReport{
+	r := room.ExceptionReport{
 		Expected: strings.TrimSpace(p.expected.String()),
 		Happened: strings.TrimSpace(p.happened.String()),
 	}

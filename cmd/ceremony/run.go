@@ -18,8 +18,10 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ceremony-dev/ceremony/hsm"
+	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/runner"
 	"github.com/ceremony-dev/ceremony/scripts"
+	"github.com/ceremony-dev/ceremony/shares"
 	"github.com/ceremony-dev/ceremony/steps"
 	"github.com/ceremony-dev/ceremony/transcript"
 )
@@ -89,7 +91,7 @@ type ceremonyRun struct {
 	cfgDir    string // relative input paths start here
 	bundle    string
 	rehearsal bool
-	sets      map[string]*steps.ShareRecord // split at earlier ceremonies
+	sets      map[string]*shares.Record // split at earlier ceremonies
 	w         *transcript.Writer
 	recorded  []transcript.Event // for resume
 }
@@ -98,10 +100,10 @@ type ceremonyRun struct {
 // needs to find the inputs and modules again, and what an auditor wants to
 // know of the binary.
 type beginData struct {
-	ConfigDir string               `json:"config_dir"`
-	ScriptDir string               `json:"script_dir"`
-	Roster    []runner.Participant `json:"roster"`
-	Machine   map[string]string    `json:"machine"`
+	ConfigDir string             `json:"config_dir"`
+	ScriptDir string             `json:"script_dir"`
+	Roster    []room.Participant `json:"roster"`
+	Machine   map[string]string  `json:"machine"`
 }
 
 // prepare loads the script (from path, or src when given) and the
@@ -213,7 +215,7 @@ func (c *ceremonyRun) start(ui uiFlags, s stdio) int {
 	defer stop()
 	err = runner.New(c.script, c.w, c.recorded, c.env(u)).Run(ctx)
 	finish()
-	var quit *runner.QuitError
+	var quit *room.QuitError
 	switch {
 	case err == nil:
 		return exitOK
@@ -235,7 +237,7 @@ func (c *ceremonyRun) start(ui uiFlags, s stdio) int {
 	return exitFailed
 }
 
-func (c *ceremonyRun) env(u runner.UI) runner.Env {
+func (c *ceremonyRun) env(u room.UI) runner.Env {
 	t := c.cfg.Token
 	env := runner.Env{UI: u, Roster: c.cfg.Roster(), Bundle: c.bundle, Rehearsal: c.rehearsal, Input: c.input, Sets: c.sets}
 	label := c.cfg.ID

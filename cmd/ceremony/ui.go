@@ -8,8 +8,9 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/ceremony-dev/ceremony/auto"
+	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/console"
-	"github.com/ceremony-dev/ceremony/runner"
 	"github.com/ceremony-dev/ceremony/tui"
 )
 
@@ -17,7 +18,7 @@ import (
 // in rehearsals), --plain is the line console, and otherwise the terminal
 // UI when standard input and output are a terminal, else the line console.
 // finish is called once the runner is done, before anything else is printed.
-func chooseUI(f uiFlags, rehearsal bool, s stdio) (ui runner.UI, finish func(), err error) {
+func chooseUI(f uiFlags, rehearsal bool, s stdio) (ui room.UI, finish func(), err error) {
 	if err := f.check(rehearsal); err != nil {
 		return nil, nil, err
 	}
@@ -52,7 +53,7 @@ func isTerminal(s stdio) bool {
 
 // terminalUI puts the full-screen room UI on the terminal. finish closes it
 // (after the room acknowledges the end screen) and gives the terminal back.
-func terminalUI(s stdio) (runner.UI, func()) {
+func terminalUI(s stdio) (room.UI, func()) {
 	u := tui.New(tui.Options{Input: s.in, Output: s.out, NoColor: os.Getenv("NO_COLOR") != ""})
 	done := make(chan error, 1)
 	go func() { done <- u.Run() }()
@@ -69,8 +70,8 @@ func terminalUI(s stdio) (runner.UI, func()) {
 // 50ms), CEREMONY_AUTO_MISREAD (how many out-of-band read-backs go wrong),
 // and CEREMONY_AUTO_SHEETS (a file where the players keep their share
 // sheets, so that a rehearsal killed and resumed still has them).
-func autoUI(s stdio) (runner.UI, error) {
-	a := &runner.Auto{Log: s.out, SheetFile: os.Getenv("CEREMONY_AUTO_SHEETS")}
+func autoUI(s stdio) (room.UI, error) {
+	a := &auto.Auto{Log: s.out, SheetFile: os.Getenv("CEREMONY_AUTO_SHEETS")}
 	if v := os.Getenv("CEREMONY_AUTO_PACE"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {

@@ -1,4 +1,6 @@
-package runner
+// Package auto is the scripted rehearsal player: the UI of unattended
+// rehearsals and of tests, which plays every participant.
+package auto
 
 import (
 	"context"
@@ -11,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ceremony-dev/ceremony/room"
 
 	"github.com/ceremony-dev/ceremony/pgpwords"
 )
@@ -86,10 +90,10 @@ func (a *Auto) wait(ctx context.Context) error {
 	}
 }
 
-func (a *Auto) Begin(c Ceremony) { a.say("rehearsing %s %s", c.Name, c.Version) }
-func (a *Auto) Progress(Status)  {}
+func (a *Auto) Begin(c room.Ceremony) { a.say("rehearsing %s %s", c.Name, c.Version) }
+func (a *Auto) Progress(room.Status)  {}
 
-func (a *Auto) Choose(ctx context.Context, c Choice) (int, error) {
+func (a *Auto) Choose(ctx context.Context, c room.Choice) (int, error) {
 	if err := a.wait(ctx); err != nil {
 		return 0, err
 	}
@@ -97,12 +101,12 @@ func (a *Auto) Choose(ctx context.Context, c Choice) (int, error) {
 	return 0, nil
 }
 
-func (a *Auto) Confirm(ctx context.Context, c Confirmation) error {
+func (a *Auto) Confirm(ctx context.Context, c room.Confirmation) error {
 	if err := a.wait(ctx); err != nil {
 		return err
 	}
-	for _, p := range append([]Participant{c.Actor}, c.Witnesses...) {
-		if err := c.CheckInitials(p, Initials(p)); err != nil {
+	for _, p := range append([]room.Participant{c.Actor}, c.Witnesses...) {
+		if err := c.CheckInitials(p, room.Initials(p)); err != nil {
 			return err
 		}
 	}
@@ -114,7 +118,7 @@ func (a *Auto) Confirm(ctx context.Context, c Confirmation) error {
 // the shape scripts usually ask for, then plainer ones.
 var candidates = []string{"AB12345678", "TB00012345", "12345678", "rehearsal", "REHEARSAL-1", "1"}
 
-func (a *Auto) Value(ctx context.Context, v ValueRequest) ([]byte, error) {
+func (a *Auto) Value(ctx context.Context, v room.ValueRequest) ([]byte, error) {
 	if err := a.wait(ctx); err != nil {
 		return nil, err
 	}
@@ -127,7 +131,7 @@ func (a *Auto) Value(ctx context.Context, v ValueRequest) ([]byte, error) {
 	return nil, fmt.Errorf("the rehearsal player has no value for %q (%s)", v.Label, v.Help)
 }
 
-func (a *Auto) Share(ctx context.Context, s ShareEntry) error {
+func (a *Auto) Share(ctx context.Context, s room.ShareEntry) error {
 	if err := a.wait(ctx); err != nil {
 		return err
 	}
@@ -150,7 +154,7 @@ func (a *Auto) Share(ctx context.Context, s ShareEntry) error {
 	return nil
 }
 
-func (a *Auto) Compare(ctx context.Context, c Comparison) error {
+func (a *Auto) Compare(ctx context.Context, c room.Comparison) error {
 	if err := a.wait(ctx); err != nil {
 		return err
 	}
@@ -179,7 +183,7 @@ func (a *Auto) Compare(ctx context.Context, c Comparison) error {
 	return nil
 }
 
-func (a *Auto) Sheet(ctx context.Context, s Sheet) error {
+func (a *Auto) Sheet(ctx context.Context, s room.Sheet) error {
 	if err := a.wait(ctx); err != nil {
 		return err
 	}
@@ -197,14 +201,14 @@ func (a *Auto) Sheet(ctx context.Context, s Sheet) error {
 	return nil
 }
 
-func (a *Auto) Exception(ctx context.Context, f ExceptionForm) (ExceptionReport, error) {
+func (a *Auto) Exception(ctx context.Context, f room.ExceptionForm) (room.ExceptionReport, error) {
 	if err := a.wait(ctx); err != nil {
-		return ExceptionReport{}, err
+		return room.ExceptionReport{}, err
 	}
 	if len(f.Approvers) == 0 {
-		return ExceptionReport{}, errors.New("no one can approve the exception")
+		return room.ExceptionReport{}, errors.New("no one can approve the exception")
 	}
-	rep := ExceptionReport{Expected: "step " + f.Step.Number + " to complete", Happened: f.Happened, Approver: f.Approvers[0]}
+	rep := room.ExceptionReport{Expected: "step " + f.Step.Number + " to complete", Happened: f.Happened, Approver: f.Approvers[0]}
 	if rep.Happened == "" {
 		rep.Happened = "an exception raised in rehearsal"
 	}
@@ -218,9 +222,9 @@ func (a *Auto) Exception(ctx context.Context, f ExceptionForm) (ExceptionReport,
 	return rep, nil
 }
 
-func (a *Auto) Notice(n Notice) { a.say("%s: %s", n.Level, n.Text) }
+func (a *Auto) Notice(n room.Notice) { a.say("%s: %s", n.Level, n.Text) }
 
-func (a *Auto) End(s Summary) {
+func (a *Auto) End(s room.Summary) {
 	a.say("end: complete=%t, %d events, head %s", s.Complete, s.Events, strings.Join(s.HeadWords, " "))
 }
 
@@ -246,4 +250,4 @@ func writeFileSync(path string, b []byte) error {
 	return os.Rename(tmp, path)
 }
 
-var _ UI = (*Auto)(nil)
+var _ room.UI = (*Auto)(nil)

@@ -1,9 +1,16 @@
-package runner
+// Package room is the contract between the runner, the primitives and the
+// people in the room: the prompt kinds a ceremony may put to them and what
+// they answer. The TUI, the plain console and the scripted rehearsal player
+// implement UI; nothing here touches a terminal.
+package room
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // UI is how the runner reaches the people in the room. The runner never
@@ -19,12 +26,23 @@ import (
 // exception, or an *QuitError when the operator confirms leaving; the runner
 // then records what happened.
 type UI interface {
+	Prompts
 	// Begin is called once, before the first step, with what the header and
 	// the outline need.
 	Begin(Ceremony)
 	// Progress reports the transcript's state after every appended event and
 	// the step the runner is on.
 	Progress(Status)
+	// Exception collects the exception form.
+	Exception(ctx context.Context, f ExceptionForm) (ExceptionReport, error)
+	// End shows the final checkpoint and where the bundle is.
+	End(s Summary)
+}
+
+// Prompts are the kinds of question a primitive may put to the room. A
+// primitive that needs another kind changes this contract and its three
+// implementations, never a UI alone.
+type Prompts interface {
 	// Choose asks who is at the keyboard (or any other pick from a list).
 	Choose(ctx context.Context, c Choice) (int, error)
 	// Confirm asks the actor to confirm an instruction was carried out and,
@@ -42,12 +60,8 @@ type UI interface {
 	// Sheet shows one holder their share sheet; it returns when the holder
 	// acknowledges, and the UI clears the screen before returning.
 	Sheet(ctx context.Context, s Sheet) error
-	// Exception collects the exception form.
-	Exception(ctx context.Context, f ExceptionForm) (ExceptionReport, error)
 	// Notice shows a message that needs no answer (a warning, a step's result).
 	Notice(n Notice)
-	// End shows the final checkpoint and where the bundle is.
-	End(s Summary)
 }
 
 // ErrException is returned by a prompt when the operator pressed the
@@ -200,4 +214,26 @@ type Summary struct {
 	Head      string   // hex
 	HeadWords []string // the whole head as PGP words, for the paper script
 	Bundle    string
+}
+
+// Initials are what a participant writes on the paper script: the first
+// letter of each part of their name.
+func Initials(p Participant) string {
+	var b strings.Builder
+	for _, f := range strings.Fields(p.Name) {
+		for _, c := range f {
+			b.WriteRune(unicode.ToUpper(c))
+			break
+		}
+	}
+	return b.String()
+}
+
+// CheckInitials accepts a participant's initials or roster id, ignoring case.
+func CheckInitials(p Participant, typed string) error {
+	typed = strings.TrimSpace(typed)
+	if typed != "" && (strings.EqualFold(typed, Initials(p)) || strings.EqualFold(typed, p.ID)) {
+		return nil
+	}
+	return fmt.Errorf("those are not the initials of %s", p.Name)
 }

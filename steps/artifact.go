@@ -1,0 +1,58 @@
+package steps
+
+import (
+	"context"
+
+	"github.com/ceremony-dev/ceremony/transcript"
+)
+
+// EvArtifactRecovered records that a resumed run found an artifact the
+// interrupted one saved, with the very content the script gives.
+const EvArtifactRecovered = "artifact.recovered"
+
+// Artifact: save an output into artifacts/ with O_EXCL and record its hash.
+// Lua: artifact { "notes.txt", content = "..." } -> sha256 hex
+type Artifact struct {
+	At
+	File    string
+	Content string
+}
+
+func init() {
+	register(Primitive{Name: "artifact", Parse: func(a Args, at At) (Call, error) {
+		return Artifact{At: at, File: a.Text(1, true), Content: a.String("content", true)}, nil
+	}})
+}
+
+func (a Artifact) Placeholder() any { return "{sha256}" }
+func (a Artifact) Brief() string    { return a.brief(a.File) }
+func (a Artifact) Paper() string    { return "Save artifact " + a.File }
+func (a Artifact) Lint(l Linter)    { l.Make("artifact", a.File) }
+
+func (a Artifact) Run(_ context.Context, h Host) (any, error) {
+	rec, err := h.Replay(a.Name, Replay{Final: []string{transcript.TypeArtifact, EvArtifactRecovered}})
+	if err != nil {
+		return nil, err
+	}
+	switch rec.Type {
+	case EvArtifactRecovered:
+		b, _ := h.Leftover(a.File)
+		return DigestOf(b).Hex, nil
+	case transcript.TypeArtifact:
+		var d struct {
+			SHA256 string `json:"sha256"`
+		}
+		return d.SHA256, rec.Decode(&d)
+	}
+	name := a.File
+	if b, ok := h.Leftover(name); ok {
+		if string(b) == a.Content {
+			return DigestOf(b).Hex, h.Append(EvArtifactRecovered, "", map[string]string{"name": name})
+		}
+		name = h.FreshName(name)
+	}
+	if err := h.SaveArtifact(name, []byte(a.Content)); err != nil {
+		return nil, err
+	}
+	return DigestOf([]byte(a.Content)).Hex, nil
+}

@@ -1,0 +1,99 @@
+package steps
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+)
+
+// EvKey records a key generated on the token, with its public half.
+const EvKey = "hsm.key"
+
+// KeyTypes are the key types a token is asked to generate.
+var KeyTypes = []string{"ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072", "rsa-4096", "ed25519"}
+
+// GenerateKey: a key pair generated on the active token.
+// Lua: hsm.generate_key { label = "root-2026", type = "ecdsa-p256" } -> { label, id, public_key }
+type GenerateKey struct {
+	At
+	Label string
+	Type  string
+}
+
+func init() {
+	register(Primitive{Name: "hsm.generate_key", Parse: func(a Args, at At) (Call, error) {
+		g := GenerateKey{At: at, Label: a.String("label", true), Type: a.String("type", true)}
+		return g, oneOf("type", g.Type, KeyTypes...)
+	}})
+}
+
+func (g GenerateKey) Placeholder() any {
+	return map[string]any{"label": g.Label, "id": "{key id}", "public_key": "{public key}"}
+}
+func (g GenerateKey) Brief() string { return g.brief(g.Label + " (" + g.Type + ")") }
+func (g GenerateKey) Paper() string {
+	return fmt.Sprintf("Generate key %s (%s) on the token", g.Label, g.Type)
+}
+func (g GenerateKey) Lint(l Linter) { l.Make("key", g.Label) }
+
+// keyData is the data of hsm.key.
+type keyData struct {
+	Label     string `json:"label"`
+	Type      string `json:"type"`
+	ID        string `json:"id"`
+	PublicKey string `json:"public_key"` // PEM, PKIX
+	// Recovered is set when a resumed ceremony found the key it was
+	// generating when it was interrupted, before the result was recorded.
+	Recovered bool `json:"recovered,omitempty"`
+}
+
+func (g GenerateKey) Run(ctx context.Context, h Host) (any, error) {
+	rec, err := h.Replay(g.Name, Replay{Final: []string{EvKey}, Steps: append(activationSteps, EvLogin),
+		Void: "interrupted before the key was recorded"})
+	if err != nil {
+		return nil, err
+	}
+	var d keyData
+	if rec.Found() {
+		err = rec.Decode(&d)
+	} else if d, err = g.generate(ctx, h, rec.Interrupted || h.Resumed()); err == nil {
+		err = h.Append(EvKey, "", d)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"label": d.Label, "id": d.ID, "public_key": d.PublicKey}, nil
+}
+
+func (g GenerateKey) generate(ctx context.Context, h Host, mayExist bool) (keyData, error) {
+	tok, err := ensureActive(ctx, h)
+	if err != nil {
+		return keyData{}, err
+	}
+	d := keyData{Label: g.Label, Type: g.Type}
+	var signer crypto.Signer
+	if mayExist {
+		// A key generated just before an interruption is on the token but
+		// not in the transcript; it is taken over, and the record says so.
+		if s, err := tok.FindKey(g.Label); err == nil {
+			signer, d.Recovered = s, true
+		}
+	}
+	if signer == nil {
+		if signer, err = tok.GenerateKey(g.Label, g.Type); err != nil {
+			return keyData{}, fmt.Errorf("generating %s key %q: %w", g.Type, g.Label, err)
+		}
+	}
+	der, err := x509.MarshalPKIXPublicKey(signer.Public())
+	if err != nil {
+		return keyData{}, err
+	}
+	d.PublicKey = string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	if k, ok := signer.(interface{ ID() []byte }); ok {
+		d.ID = hex.EncodeToString(k.ID())
+	}
+	return d, nil
+}

@@ -1,0 +1,76 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ceremony-dev/ceremony/room"
+)
+
+// EvRecorded records a typed value: label and value.
+const EvRecorded = "record.value"
+
+// Record: a typed value entered and recorded, checked against a Lua pattern.
+// Lua: record { "HSM bag", pattern = "^[A-Z]{2}%d{8}$" } -> string
+type Record struct {
+	At
+	Label   string
+	Pattern string
+}
+
+func init() {
+	register(Primitive{Name: "record", Parse: func(a Args, at At) (Call, error) {
+		return Record{At: at, Label: a.Text(1, true), Pattern: a.Pattern("pattern")}, nil
+	}})
+}
+
+func (r Record) Placeholder() any { return "{" + r.Label + "}" }
+func (r Record) Brief() string    { return r.brief(r.Label) }
+func (r Record) Lint(Linter)      {}
+
+func (r Record) Paper() string {
+	if r.Pattern != "" {
+		return fmt.Sprintf("Record %s (pattern %s): ____________", r.Label, r.Pattern)
+	}
+	return fmt.Sprintf("Record %s: ____________", r.Label)
+}
+
+func (r Record) Run(ctx context.Context, h Host) (any, error) {
+	type value struct {
+		Label string `json:"label"`
+		Value string `json:"value"`
+	}
+	v, err := once(h, r, EvRecorded, func() (value, error) {
+		req := room.ValueRequest{Label: r.Label, Validate: func(b []byte) error { return r.check(h, string(b)) }}
+		if r.Pattern != "" {
+			req.Help = "must match the pattern " + r.Pattern
+		}
+		b, err := h.Prompts().Value(ctx, req)
+		if err != nil {
+			return value{}, err
+		}
+		if err := req.Validate(b); err != nil {
+			return value{}, err
+		}
+		return value{Label: r.Label, Value: string(b)}, nil
+	})
+	return v.Value, err
+}
+
+func (r Record) check(h Host, v string) error {
+	if v == "" {
+		return errors.New("a value is needed")
+	}
+	if r.Pattern == "" {
+		return nil
+	}
+	ok, err := h.Match(r.Pattern, v)
+	if err != nil {
+		return fmt.Errorf("pattern %s: %w", r.Pattern, err)
+	}
+	if !ok {
+		return fmt.Errorf("the value does not match the pattern %s", r.Pattern)
+	}
+	return nil
+}

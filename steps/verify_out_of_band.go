@@ -1,0 +1,125 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/ceremony-dev/ceremony/room"
+)
+
+// Events of an out-of-band comparison. What the remote party read back is a
+// hash, never a secret, so a mismatch keeps it as evidence.
+const (
+	EvOOBConfirmed = "oob.confirmed"
+	EvOOBMismatch  = "oob.mismatch"
+)
+
+// VerifyOOB: the SHA-256 of an input is read back by a remote party and
+// compared. Lua: verify_out_of_band { input "ksr", with = "ZSKO" } -> true
+type VerifyOOB struct {
+	At
+	Input string // declared input name
+	With  string // role id of the party reading it back
+}
+
+func init() {
+	register(Primitive{Name: "verify_out_of_band", Parse: func(a Args, at At) (Call, error) {
+		v := VerifyOOB{At: at, Input: a.Input(""), With: a.String("with", true)}
+		if v.Input == "" {
+			return nil, errors.New("name the input first, as in verify_out_of_band { input \"ksr\", with = \"ZSKO\" }")
+		}
+		return v, nil
+	}})
+}
+
+func (v VerifyOOB) Placeholder() any { return true }
+func (v VerifyOOB) Brief() string    { return v.brief(v.Input + " with " + v.With) }
+
+func (v VerifyOOB) Paper() string {
+	return fmt.Sprintf("Read the SHA-256 of input %s to %s, who reads it back; the tool compares", v.Input, v.With)
+}
+
+func (v VerifyOOB) Lint(l Linter) {
+	l.Input(v.Input)
+	l.Role(v.With, "verify_out_of_band with")
+}
+
+// oobData is the data of oob.confirmed and oob.mismatch.
+type oobData struct {
+	Input    string `json:"input"`
+	SHA256   string `json:"sha256"`
+	Remote   string `json:"remote"`
+	ReadBack string `json:"read_back,omitempty"`
+	At       int    `json:"first_difference,omitempty"` // 1-based
+}
+
+// Run shows the input's hash, has the remote party read it back, and
+// compares in the tool. The first well-formed read-back that differs halts
+// the step: a comparison is never retried silently until it passes.
+func (v VerifyOOB) Run(ctx context.Context, h Host) (any, error) {
+	rec, err := h.Replay(v.Name, Replay{Final: []string{EvOOBConfirmed}, Steps: []string{EvOOBMismatch},
+		Void: "the comparison was interrupted and is made again"})
+	if err != nil || rec.Found() {
+		return rec.Found(), err
+	}
+	content, err := h.Input(v.Input)
+	if err != nil {
+		return false, fmt.Errorf("input %s: %w", v.Input, err)
+	}
+	d := DigestOf(content)
+	remote, err := v.remote(ctx, h)
+	if err != nil {
+		return false, err
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		mismatch error
+		recErr   error
+	)
+	cmp := room.Comparison{Label: h.InputTitle(v.Input), Hex: d.Hex, Words: d.Words, Remote: remote,
+		Check: func(readBack string) (int, error) {
+			at, err := d.Compare(readBack)
+			var mm *MismatchError
+			if errors.As(err, &mm) {
+				mu.Lock()
+				defer mu.Unlock()
+				if mismatch == nil {
+					mismatch = err
+					recErr = h.Append(EvOOBMismatch, remote.ID, oobData{Input: v.Input, SHA256: d.Hex,
+						Remote: remote.ID, ReadBack: strings.Join(strings.Fields(readBack), " "), At: at + 1})
+					cancel()
+				}
+			}
+			return at, err
+		}}
+	err = h.Prompts().Compare(cctx, cmp)
+	mu.Lock()
+	defer mu.Unlock()
+	switch {
+	case recErr != nil:
+		return false, recErr
+	case mismatch != nil:
+		return false, fmt.Errorf("%s read back a different hash of %s: %w", remote.Name, v.Input, mismatch)
+	case err != nil:
+		return false, err
+	}
+	err = h.Append(EvOOBConfirmed, remote.ID, oobData{Input: v.Input, SHA256: d.Hex, Remote: remote.ID})
+	return err == nil, err
+}
+
+// remote is who reads back: the step's witness in that role when there is
+// one, otherwise someone holding it other than the actor.
+func (v VerifyOOB) remote(ctx context.Context, h Host) (room.Participant, error) {
+	for _, w := range h.Witnesses() {
+		if slices.Contains(w.Roles, v.With) {
+			return w, nil
+		}
+	}
+	return h.Pick(ctx, v.With, "reading back as", []room.Participant{h.Actor()})
+}
