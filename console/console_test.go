@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/console"
+	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/runner"
 	"github.com/ceremony-dev/ceremony/scripts"
 	"github.com/ceremony-dev/ceremony/steps"

@@ -9,8 +9,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ceremony-dev/ceremony/auto"
-	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/console"
+	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/tui"
 )
 
