@@ -16,7 +16,6 @@ import (
 	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/scripts"
 	"github.com/ceremony-dev/ceremony/shares"
-	"github.com/ceremony-dev/ceremony/steps"
 )
 
 // Config is a ceremony's configuration file (TOML): who is in the room, which
@@ -253,19 +252,7 @@ var rehearsalNames = []string{
 // every split), so that every separation of duties holds, and the embedded
 // token in tokenDir.
 func RehearsalConfig(plan *scripts.Plan, id, tokenDir string) (*Config, error) {
-	need := map[string]int{}
-	for _, r := range plan.Roles {
-		need[r.ID] = max(r.Min, 1)
-	}
-	for _, a := range plan.Acts {
-		for _, st := range a.Steps {
-			for _, c := range st.Calls {
-				if s, ok := c.(steps.SplitSecret); ok {
-					need[s.Holders] = max(need[s.Holders], s.N)
-				}
-			}
-		}
-	}
+	need := scripts.RosterNeeds(plan)
 	c := &Config{ID: id, Token: TokenConfig{Embedded: tokenDir}}
 	for _, r := range plan.Roles {
 		for range need[r.ID] {

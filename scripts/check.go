@@ -39,7 +39,13 @@ func (p Problem) String() string {
 // Check reports every problem with the plan at once, in line order. With a
 // nil roster, only what the script alone can get wrong is checked.
 func Check(p *Plan, r *Roster) []Problem {
-	c := &checker{plan: p, roles: map[string]*Role{}, inputs: map[string]bool{}}
+	return newChecker(p, r).problems
+}
+
+// newChecker checks p against r (nil: the script alone).
+func newChecker(p *Plan, r *Roster) *checker {
+	c := &checker{plan: p, roles: map[string]*Role{}, inputs: map[string]bool{},
+		artifacts: map[string]int{}, keys: map[string]int{}, needs: map[string]int{}}
 	for i := range p.Roles {
 		c.roles[p.Roles[i].ID] = &p.Roles[i]
 	}
@@ -58,16 +64,18 @@ func Check(p *Plan, r *Roster) []Problem {
 	c.roleCounts()
 	c.acts(r)
 	sort.SliceStable(c.problems, func(i, j int) bool { return c.problems[i].Line < c.problems[j].Line })
-	return c.problems
+	return c
 }
 
 type checker struct {
-	plan     *Plan
-	roles    map[string]*Role
-	inputs   map[string]bool
-	people   map[string][]string       // role id -> participant ids; nil without a roster
-	made     map[string]map[string]int // kind ("artifact", "key") -> name -> line that makes it
-	problems []Problem
+	plan      *Plan
+	roles     map[string]*Role
+	inputs    map[string]bool
+	people    map[string][]string // role id -> participant ids; nil without a roster
+	artifacts map[string]int      // artifact name -> line that saves it
+	keys      map[string]int      // key label -> line that generates it
+	needs     map[string]int      // role id -> people the calls need
+	problems  []Problem
 }
 
 func (c *checker) add(line int, format string, a ...any) {
@@ -119,7 +127,6 @@ func (c *checker) roleCounts() {
 
 func (c *checker) acts(r *Roster) {
 	sets := map[string]int{} // share set -> line of the split that creates it
-	c.made = map[string]map[string]int{}
 	if r != nil {
 		for _, s := range r.Sets {
 			sets[s] = 0
@@ -218,23 +225,40 @@ func (l *linter) NewSet(name string) {
 	}
 }
 
-// Make reports a second use of a name that must be unique: artifacts are
-// created with O_EXCL and key labels are refused when they exist, so a
-// duplicate would stop the ceremony halfway.
-func (l *linter) Make(kind, name string) {
-	if l.c.made[kind] == nil {
-		l.c.made[kind] = map[string]int{}
+func (l *linter) Needs(role string, n int, why string) {
+	l.c.needs[role] = max(l.c.needs[role], n)
+	if have, known := l.People(role); known && have < n {
+		l.Problem("%s, the roster has %d", why, have)
 	}
-	if first, ok := l.c.made[kind][name]; ok {
-		l.Problem("%s %q is made twice (first at line %d)", kind, name, first)
-		return
-	}
-	l.c.made[kind][name] = l.line
 }
 
-func (l *linter) Made(kind, name string) bool {
-	_, ok := l.c.made[kind][name]
+func (l *linter) Artifact(name string) { l.once(l.c.artifacts, "artifact %q is made twice (first at line %d)", name) }
+func (l *linter) Key(label string)     { l.once(l.c.keys, "key %q is made twice (first at line %d)", label) }
+
+func (l *linter) Saved(name string) bool {
+	_, ok := l.c.artifacts[name]
 	return ok
+}
+
+// once reports a second use of a name that must be unique: a duplicate
+// would stop the ceremony halfway.
+func (l *linter) once(seen map[string]int, twice, name string) {
+	if first, ok := seen[name]; ok {
+		l.Problem(twice, name, first)
+		return
+	}
+	seen[name] = l.line
+}
+
+// RosterNeeds is how many people each role of the plan needs: as many as
+// the role's minimum, and as many as any call needs (enough holders for
+// every split).
+func RosterNeeds(p *Plan) map[string]int {
+	c := newChecker(p, nil)
+	for _, r := range p.Roles {
+		c.needs[r.ID] = max(r.Min, 1, c.needs[r.ID])
+	}
+	return c.needs
 }
 
 func onlyOf(ids []string, id string) bool {

@@ -27,7 +27,7 @@ func init() {
 func (a Artifact) Placeholder() any { return "{sha256}" }
 func (a Artifact) Brief() string    { return a.brief(a.File) }
 func (a Artifact) Paper() string    { return "Save artifact " + a.File }
-func (a Artifact) Lint(l Linter)    { l.Make("artifact", a.File) }
+func (a Artifact) Lint(l Linter)    { l.Artifact(a.File) }
 
 func (a Artifact) Run(_ context.Context, h Host) (any, error) {
 	rec, err := h.Replay(a.Name, Replay{Final: []string{transcript.TypeArtifact, EvArtifactRecovered}})

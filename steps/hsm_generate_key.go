@@ -37,7 +37,7 @@ func (g GenerateKey) Brief() string { return g.brief(g.Label + " (" + g.Type + "
 func (g GenerateKey) Paper() string {
 	return fmt.Sprintf("Generate key %s (%s) on the token", g.Label, g.Type)
 }
-func (g GenerateKey) Lint(l Linter) { l.Make("key", g.Label) }
+func (g GenerateKey) Lint(l Linter) { l.Key(g.Label) }
 
 // keyData is the data of hsm.key.
 type keyData struct {

@@ -50,10 +50,10 @@ func (s Sign) Lint(l Linter) {
 	if s.Input != "" {
 		l.Input(s.Input)
 	}
-	if s.Artifact != "" && !l.Made("artifact", s.Artifact) {
+	if s.Artifact != "" && !l.Saved(s.Artifact) {
 		l.Problem("artifact %q is signed before any step saves it", s.Artifact)
 	}
-	l.Make("artifact", s.Out)
+	l.Artifact(s.Out)
 }
 
 // signData is the data of hsm.signed.

@@ -135,12 +135,16 @@ type Linter interface {
 	// one, and reports a set that exists already.
 	UseSet(name string)
 	NewSet(name string)
-	// Make records that the call makes kind name (an "artifact", a "key"),
-	// and reports a second one: such names are unique in a ceremony, since
-	// artifacts are created with O_EXCL and key labels are refused when they
-	// exist. Made reports whether an earlier call made it.
-	Make(kind, name string)
-	Made(kind, name string) bool
+	// Needs says the call needs n people holding role; why says what for,
+	// as in "split_secret gives 5 shares to CO".
+	Needs(role string, n int, why string)
+	// Artifact and Key record that the call makes an artifact file or a key
+	// label, and report a second one: such names are unique in a ceremony,
+	// since artifacts are created with O_EXCL and key labels are refused
+	// when they exist. Saved reports whether an earlier call saved name.
+	Artifact(name string)
+	Key(label string)
+	Saved(name string) bool
 }
 
 // oneOf is the value of an enumerated argument, or an error listing the

@@ -51,9 +51,7 @@ func (s SplitSecret) Paper() string {
 func (s SplitSecret) Lint(l Linter) {
 	l.NewSet(s.Set)
 	if l.Role(s.Holders, "split_secret holders") {
-		if n, known := l.People(s.Holders); known && n < s.N {
-			l.Problem("split_secret gives %d shares to %s, the roster has %d", s.N, s.Holders, n)
-		}
+		l.Needs(s.Holders, s.N, fmt.Sprintf("split_secret gives %d shares to %s", s.N, s.Holders))
 	}
 }
 
