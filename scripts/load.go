@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -30,6 +31,10 @@ type Options struct {
 	// defaults it to the script's directory; with LoadSource and no
 	// ModuleDir, require is refused.
 	ModuleDir string
+	// Modules are the script's modules by file name ("lib.lua"), as a
+	// bundle keeps them; require reads them instead of ModuleDir, so that a
+	// bundle replays with the very bytes that ran.
+	Modules map[string][]byte
 	// TimeLimit bounds the Lua time of each call into the script (loading
 	// it, or one step's function). Time spent inside a primitive, waiting
 	// for the room, does not count. Zero means DefaultTimeLimit.
@@ -117,6 +122,9 @@ func LoadSource(ctx context.Context, src []byte, opts Options) (*Script, error) 
 		return nil, syntaxError(err, opts.Name, src)
 	}
 	s := &Script{name: opts.Name, dir: opts.ModuleDir, opts: opts, sources: map[string][]byte{opts.Name: src}}
+	for file, b := range opts.Modules {
+		s.sources[moduleChunk(opts.Name, file)] = b
+	}
 	if err := s.declare(ctx, proto); err != nil {
 		s.Close()
 		return nil, err
@@ -187,9 +195,19 @@ func (s *Script) Plan() *Plan { return s.plan }
 func (s *Script) Sources() map[string][]byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string][]byte, len(s.sources))
-	for k, v := range s.sources {
-		out[k] = v
+	return maps.Clone(s.sources)
+}
+
+// Modules returns the exact bytes of every module the script required, by
+// file name, as Options.Modules takes them.
+func (s *Script) Modules() map[string][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string][]byte{}
+	for name, src := range s.sources {
+		if name != s.name {
+			out[filepath.Base(name)] = src
+		}
 	}
 	return out
 }

@@ -290,11 +290,17 @@ func readSource(path string) ([]byte, error) {
 
 var moduleName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
+// moduleChunk is how a module file beside script is named in messages.
+func moduleChunk(script, file string) string {
+	return filepath.ToSlash(filepath.Join(filepath.Dir(script), file))
+}
+
 // require loads a module that sits beside the script, at most once, with the
 // same sandbox. Only plain names are accepted: no directories, no paths.
 func (s *Script) require(L *lua.LState) int {
 	name := L.CheckString(1)
-	if s.dir == "" {
+	s.topLevel(L, "require")
+	if s.dir == "" && s.opts.Modules == nil {
 		L.RaiseError("require %q: this script was loaded without a module directory", name)
 	}
 	if !moduleName.MatchString(name) {
@@ -308,9 +314,12 @@ func (s *Script) require(L *lua.LState) int {
 		return 1
 	}
 	file := name + ".lua"
-	chunk := filepath.ToSlash(filepath.Join(filepath.Dir(s.name), file))
+	chunk := moduleChunk(s.name, file)
 	// A script declared again reads the same bytes as the first time.
 	src, ok := s.sources[chunk]
+	if !ok && s.dir == "" {
+		L.RaiseError("require %q: the bundle holds no module %s", name, file)
+	}
 	if !ok {
 		var err error
 		if src, err = readSource(filepath.Join(s.dir, file)); err != nil {

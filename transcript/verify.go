@@ -60,14 +60,16 @@ type Report struct {
 	// transcript (Verify was given a directory).
 	Bundle bool `json:"bundle"`
 
-	Events      uint64          `json:"events"` // valid events read
-	Head        string          `json:"head"`   // hex SHA-256 of the last valid line
-	Ended       bool            `json:"ended"`  // ceremony.end was recorded
-	Checkpoints int             `json:"checkpoints"`
-	SessionKeys []SessionKey    `json:"session_keys"`
-	Final       *CheckpointInfo `json:"final_checkpoint,omitempty"`
-	Artifacts   []Artifact      `json:"artifacts"`
-	Torn        *TornError      `json:"torn,omitempty"`
+	Events uint64 `json:"events"` // valid events read
+	// Types counts the valid events by type.
+	Types       map[string]uint64 `json:"types"`
+	Head        string            `json:"head"`  // hex SHA-256 of the last valid line
+	Ended       bool              `json:"ended"` // ceremony.end was recorded
+	Checkpoints int               `json:"checkpoints"`
+	SessionKeys []SessionKey      `json:"session_keys"`
+	Final       *CheckpointInfo   `json:"final_checkpoint,omitempty"`
+	Artifacts   []Artifact        `json:"artifacts"`
+	Torn        *TornError        `json:"torn,omitempty"`
 	// Unrecorded lists artifact files no event records (Resume only).
 	Unrecorded []string `json:"-"`
 }
@@ -288,6 +290,10 @@ func (v *verifier) line(n uint64, line []byte, sum *[32]byte) error {
 	copy(v.prevTime[:], ev.time)
 	v.seq++
 	v.rep.Events = v.seq
+	if v.rep.Types == nil {
+		v.rep.Types = map[string]uint64{}
+	}
+	v.rep.Types[string(ev.typ)]++
 	if v.file != nil && v.file.err == nil && v.file.count == v.seq {
 		return v.checkFile(n)
 	}
@@ -327,6 +333,28 @@ func (v *verifier) begin(n uint64, ev *rawEvent) error {
 	for _, f := range []struct{ name, want string }{{ScriptFile, b.ScriptSHA256}, {ConfigFile, b.ConfigSHA256}} {
 		if err := v.checkFileHash(n, f.name, f.want, -1); err != nil {
 			return err
+		}
+	}
+	return v.modules(n, b.Modules)
+}
+
+// modules checks that modules/ holds exactly the recorded module files.
+func (v *verifier) modules(n uint64, want map[string]string) error {
+	for name, sum := range want {
+		if !validArtifactName(name) {
+			return &StructureError{Line: n, Reason: fmt.Sprintf("module name %q is not valid", name)}
+		}
+		if err := v.checkFileHash(n, ModulesDir+"/"+name, sum, -1); err != nil {
+			return err
+		}
+	}
+	entries, err := os.ReadDir(filepath.Join(v.dir, ModulesDir))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return &FileError{Name: ModulesDir, Err: err}
+	}
+	for _, e := range entries {
+		if _, ok := want[e.Name()]; !ok {
+			return &FileError{Name: ModulesDir + "/" + e.Name()}
 		}
 	}
 	return nil

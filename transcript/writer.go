@@ -23,6 +23,7 @@ const (
 	ScriptFile     = "script.lua"
 	ConfigFile     = "config.toml"
 	ArtifactsDir   = "artifacts"
+	ModulesDir     = "modules"
 )
 
 var (
@@ -41,6 +42,10 @@ type Header struct {
 	Version   string
 	Script    []byte // written to script.lua; SHA-256 recorded in ceremony.begin
 	Config    []byte // written to config.toml; SHA-256 recorded in ceremony.begin
+	// Modules are the files the script required, by plain file name
+	// ("lib.lua"): written to modules/, each SHA-256 recorded in
+	// ceremony.begin, so that the bundle alone can be resumed and audited.
+	Modules map[string][]byte
 	Rehearsal bool   // every event of a rehearsal bundle is marked; Verify reports it
 	// Data holds extra fields for ceremony.begin (binary hash, roster ...).
 	// It may not use the keys the package writes itself.
@@ -102,9 +107,11 @@ type beginData struct {
 	ScriptSHA256 string `json:"script_sha256"`
 	ConfigSHA256 string `json:"config_sha256"`
 	SessionKey   string `json:"session_key"`
+	// Modules maps each module file to its SHA-256.
+	Modules map[string]string `json:"modules,omitempty"`
 }
 
-var beginKeys = []string{"format", "id", "name", "version", "script_sha256", "config_sha256", "session_key"}
+var beginKeys = []string{"format", "id", "name", "version", "script_sha256", "config_sha256", "session_key", "modules"}
 
 // Create makes the bundle directory dir, which must not exist, with
 // script.lua, config.toml, artifacts/ and a transcript whose first event,
@@ -141,6 +148,22 @@ func Create(dir string, h Header, opts ...Option) (w *Writer, err error) {
 	if err := os.Mkdir(filepath.Join(dir, ArtifactsDir), 0o755); err != nil {
 		return nil, err
 	}
+	var modules map[string]string
+	if len(h.Modules) > 0 {
+		if err := os.Mkdir(filepath.Join(dir, ModulesDir), 0o755); err != nil {
+			return nil, err
+		}
+		modules = make(map[string]string, len(h.Modules))
+		for name, src := range h.Modules {
+			if !validArtifactName(name) {
+				return nil, fmt.Errorf("module name %q: use letters, digits, '.', '_' or '-'", name)
+			}
+			if err := writeNew(filepath.Join(dir, ModulesDir, name), src); err != nil {
+				return nil, err
+			}
+			modules[name] = sha256Hex(src)
+		}
+	}
 	f, err := os.OpenFile(filepath.Join(dir, TranscriptFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
@@ -159,7 +182,7 @@ func Create(dir string, h Header, opts ...Option) (w *Writer, err error) {
 	own, err := json.Marshal(beginData{
 		Format: Format, ID: h.ID, Name: h.Name, Version: h.Version,
 		ScriptSHA256: sha256Hex(h.Script), ConfigSHA256: sha256Hex(h.Config),
-		SessionKey: key.vkey,
+		SessionKey: key.vkey, Modules: modules,
 	})
 	if err != nil {
 		return nil, err

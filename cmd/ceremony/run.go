@@ -97,11 +97,10 @@ type ceremonyRun struct {
 }
 
 // beginData are the fields of ceremony.begin this command adds: what resume
-// needs to find the inputs and modules again, and what an auditor wants to
-// know of the binary.
+// needs to find the inputs again, and what an auditor wants to know of the
+// binary.
 type beginData struct {
 	ConfigDir string             `json:"config_dir"`
-	ScriptDir string             `json:"script_dir"`
 	Roster    []room.Participant `json:"roster"`
 	Machine   map[string]string  `json:"machine"`
 }
@@ -185,10 +184,9 @@ func prepare(path string, src []byte, configPath, out string, rehearsal bool, s 
 			return nil, exitUsage
 		}
 	}
-	scriptDir, _ := filepath.Abs(filepath.Dir(path))
 	plan := script.Plan()
 	h := transcript.Header{ID: c.cfg.ID, Name: plan.Name, Version: plan.Version, Script: c.src, Config: cfgBytes,
-		Rehearsal: rehearsal, Data: map[string]any{"runner": beginData{ConfigDir: c.cfgDir, ScriptDir: scriptDir,
+		Modules: script.Modules(), Rehearsal: rehearsal, Data: map[string]any{"runner": beginData{ConfigDir: c.cfgDir,
 			Roster: c.cfg.Roster(), Machine: steps.HostFacts()}}}
 	if c.w, err = transcript.Create(out, h); err != nil {
 		errorf(s.err, "%v", err)
@@ -348,7 +346,8 @@ func resumeRun(dir string, s stdio) (*ceremonyRun, int) {
 	}
 	c := &ceremonyRun{bundle: dir, w: w, recorded: events, rehearsal: events[0].Rehearsal}
 	var begin struct {
-		Runner beginData `json:"runner"`
+		Runner  beginData         `json:"runner"`
+		Modules map[string]string `json:"modules"`
 	}
 	if err := json.Unmarshal(events[0].Data, &begin); err != nil {
 		return fail(fmt.Errorf("ceremony.begin: %w", err))
@@ -367,7 +366,14 @@ func resumeRun(dir string, s stdio) (*ceremonyRun, int) {
 	if c.sets, err = c.cfg.ShareSets(c.cfgDir); err != nil {
 		return fail(err)
 	}
-	opts := scripts.Options{Name: transcript.ScriptFile, ModuleDir: begin.Runner.ScriptDir}
+	// The modules are read from the bundle, whose verification on resume
+	// checked them against their recorded hashes.
+	opts := scripts.Options{Name: transcript.ScriptFile, Modules: map[string][]byte{}}
+	for name := range begin.Modules {
+		if opts.Modules[name], err = os.ReadFile(filepath.Join(dir, transcript.ModulesDir, filepath.Base(name))); err != nil {
+			return fail(err)
+		}
+	}
 	if c.script, err = scripts.LoadSource(context.Background(), c.src, opts); err != nil {
 		return fail(err)
 	}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/ceremony-dev/ceremony/transcript"
@@ -140,6 +142,10 @@ func printReport(w io.Writer, path string, rep *transcript.Report) {
 		row("ceremony", "%s  %q version %q%s", rep.ID, rep.Name, rep.Version, mark)
 	}
 	row("events", "%d valid", rep.Events)
+	types := slices.Sorted(maps.Keys(rep.Types))
+	for _, t := range types {
+		row("", "%6d %s", rep.Types[t], t)
+	}
 	if head, err := hex.DecodeString(rep.Head); err == nil && rep.Events > 0 {
 		row("head", "%s", rep.Head)
 		for _, l := range strings.Split(strings.TrimSuffix(wordLines(head), "\n"), "\n") {
