@@ -5,8 +5,10 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -166,4 +168,77 @@ func primitiveTypes(t *testing.T, fset *token.FileSet, pkgs []sourcePackage) map
 		t.Fatalf("found %d primitive types in steps; the test is not reading it", len(types))
 	}
 	return types
+}
+
+// TestEventVocabulary keeps docs/auditing.md's table of events whole: every
+// event type the code names (a constant Ev..., ev... or Type... in steps,
+// runner or transcript) has a row, and every row is an event the code names.
+func TestEventVocabulary(t *testing.T) {
+	fset := token.NewFileSet()
+	code := map[string]string{} // event type -> constant
+	for _, p := range listPackages(t) {
+		switch strings.TrimPrefix(p.ImportPath, module+"/") {
+		case "steps", "runner", "transcript":
+		default:
+			continue
+		}
+		for _, name := range p.GoFiles {
+			f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range f.Decls {
+				g, ok := d.(*ast.GenDecl)
+				if !ok || g.Tok != token.CONST {
+					continue
+				}
+				for _, spec := range g.Specs {
+					vs := spec.(*ast.ValueSpec)
+					for i, id := range vs.Names {
+						if !eventConst(id.Name) || i >= len(vs.Values) {
+							continue
+						}
+						if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+							v, _ := strconv.Unquote(lit.Value)
+							code[v] = id.Name
+						}
+					}
+				}
+			}
+		}
+	}
+	if len(code) < 30 {
+		t.Fatalf("found %d event constants; the test is not reading the code", len(code))
+	}
+	doc, err := os.ReadFile("docs/auditing.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for _, line := range strings.Split(string(doc), "\n") {
+		if m := eventRow.FindStringSubmatch(line); m != nil {
+			documented[m[1]] = true
+		}
+	}
+	for typ, name := range code {
+		if !documented[typ] {
+			t.Errorf("event %s (%s) has no row in docs/auditing.md", typ, name)
+		}
+	}
+	for typ := range documented {
+		if _, ok := code[typ]; !ok {
+			t.Errorf("docs/auditing.md lists event %s, which no constant names", typ)
+		}
+	}
+}
+
+var eventRow = regexp.MustCompile("^\\| `([a-z_.]+)` \\|")
+
+func eventConst(name string) bool {
+	for _, p := range []string{"Ev", "ev", "Type"} {
+		if rest, ok := strings.CutPrefix(name, p); ok && rest != "" && rest[0] >= 'A' && rest[0] <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
