@@ -35,6 +35,9 @@ import (
 //	[sets]
 //	hsm-user = "hsm-user-record.json"           # a set split at an earlier ceremony
 //
+//	[params]
+//	root_cn = "Example Root CA"                  # the script's parameters
+//
 //	[[participant]]
 //	id = "alice"
 //	name = "Alice Abbott"
@@ -49,6 +52,18 @@ type Config struct {
 	// of each split's public record (record.json from ceremony shares
 	// split, or the record a split_secret step left in its transcript).
 	Sets map[string]string `toml:"sets,omitempty"`
+	// Params are the values of the script's parameters, by name: strings,
+	// whole numbers and booleans. The script refuses unknown ones.
+	Params map[string]any `toml:"params,omitempty"`
+}
+
+// ScriptParams are the parameters as scripts.Options takes them from a
+// configuration: never nil, so that the script refuses a missing one.
+func (c *Config) ScriptParams() map[string]any {
+	if c.Params == nil {
+		return map[string]any{}
+	}
+	return c.Params
 }
 
 // TokenConfig says which token a ceremony uses.

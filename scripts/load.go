@@ -31,6 +31,11 @@ type Options struct {
 	// defaults it to the script's directory; with LoadSource and no
 	// ModuleDir, require is refused.
 	ModuleDir string
+	// Params are the values of the script's parameters, from the
+	// configuration's [params] table. Nil means there is no configuration
+	// (check, print, a rehearsal): defaults stand and a required parameter
+	// reads as "{name}". Otherwise unknown and missing ones are refused.
+	Params map[string]any
 	// Modules are the script's modules by file name ("lib.lua"), as a
 	// bundle keeps them; require reads them instead of ModuleDir, so that a
 	// bundle replays with the very bytes that ran.
@@ -164,7 +169,10 @@ func (s *Script) declare(ctx context.Context, proto *lua.FunctionProto) error {
 	if err := s.call(ctx, s.state.NewFunctionFromProto(proto), &callState{ctx: ctx}); err != nil {
 		return err
 	}
-	return s.finish()
+	if err := s.finish(); err != nil {
+		return err
+	}
+	return s.params(s.opts.Params)
 }
 
 // sameShape makes sure a script declares the same steps each time it runs,
@@ -332,6 +340,7 @@ func (s *Script) install() {
 		"act":      s.luaAct,
 		"step":     s.luaStep,
 		"input":    s.luaInput,
+		"param":    s.luaParam,
 	} {
 		L.SetGlobal(name, L.NewFunction(fn))
 	}

@@ -16,6 +16,7 @@ type Plan struct {
 	Roles    []Role
 	Separate [][]string // role ids that no one person may hold together
 	Inputs   []Input
+	Params   []Param
 	Acts     []Act
 	Line     int // where ceremony { ... } is called; separation rules are reported here
 }

@@ -66,19 +66,25 @@ func loadScriptArg(flags *flag.FlagSet, pos []string, config string, s stdio) (*
 		hintf(s.err, "ceremony %s", flags.Name())
 		return nil, nil, exitUsage
 	}
-	roster, code := loadRoster(config, s)
+	cfg, code := loadConfig(config, s)
 	if code >= 0 {
 		return nil, nil, code
 	}
-	script, code := loadScript(pos[0], s)
+	var opts scripts.Options
+	var roster *scripts.Roster
+	if cfg != nil {
+		opts.Params, roster = cfg.ScriptParams(), cfg.ScriptRoster()
+	}
+	script, code := loadScript(pos[0], opts, s)
 	if code >= 0 {
 		return nil, nil, code
 	}
 	return script, roster, -1
 }
 
-// loadRoster reads the roster from a configuration file; no file, no roster.
-func loadRoster(path string, s stdio) (*scripts.Roster, int) {
+// loadConfig reads the configuration file for its roster and parameters;
+// no file, no configuration.
+func loadConfig(path string, s stdio) (*runner.Config, int) {
 	if path == "" {
 		return nil, -1
 	}
@@ -92,14 +98,14 @@ func loadRoster(path string, s stdio) (*scripts.Roster, int) {
 		errorf(s.err, "%s: %v", path, err)
 		return nil, exitUsage
 	}
-	return cfg.ScriptRoster(), -1
+	return cfg, -1
 }
 
 // loadScript loads a script for check and print. A script that does not
 // load is a problem in it (exit 1, located at its line); a file that cannot
 // be read is a usage error.
-func loadScript(path string, s stdio) (*scripts.Script, int) {
-	script, err := scripts.Load(context.Background(), path, scripts.Options{})
+func loadScript(path string, opts scripts.Options, s stdio) (*scripts.Script, int) {
+	script, err := scripts.Load(context.Background(), path, opts)
 	if err == nil {
 		return script, -1
 	}

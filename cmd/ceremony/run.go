@@ -103,6 +103,8 @@ type beginData struct {
 	ConfigDir string             `json:"config_dir"`
 	Roster    []room.Participant `json:"roster"`
 	Machine   map[string]string  `json:"machine"`
+	// Params are the values of the script's parameters the run uses.
+	Params map[string]any `json:"params,omitempty"`
 }
 
 // prepare loads the script (from path, or src when given) and the
@@ -120,13 +122,8 @@ func prepare(path string, src []byte, configPath, out string, rehearsal bool, s 
 		}
 		opts.ModuleDir = filepath.Dir(path)
 	}
-	script, err := scripts.LoadSource(ctx, c.src, opts)
-	if err != nil {
-		errorf(s.err, "%v", err)
-		return nil, exitFailed
-	}
-	c.script = script
 	var cfgBytes []byte
+	var err error
 	if configPath != "" {
 		if cfgBytes, err = os.ReadFile(configPath); err != nil {
 			errorf(s.err, "%v", err)
@@ -140,7 +137,17 @@ func prepare(path string, src []byte, configPath, out string, rehearsal bool, s 
 			errorf(s.err, "%v", err)
 			return nil, exitUsage
 		}
-	} else {
+		// The parameters are checked as the script loads, so that an
+		// unknown or missing one stops the ceremony before its bundle exists.
+		opts.Params = c.cfg.ScriptParams()
+	}
+	script, err := scripts.LoadSource(ctx, c.src, opts)
+	if err != nil {
+		errorf(s.err, "%v", err)
+		return nil, exitFailed
+	}
+	c.script = script
+	if configPath == "" {
 		abs, err := filepath.Abs(out)
 		if err != nil {
 			errorf(s.err, "%v", err)
@@ -154,6 +161,14 @@ func prepare(path string, src []byte, configPath, out string, rehearsal bool, s 
 			errorf(s.err, "%v", err)
 			return nil, exitFailed
 		}
+		for _, p := range script.Plan().Params {
+			if p.Value == nil {
+				errorf(s.err, "parameter %s (%s) has no default", p.Name, p.Title)
+				hintf(s.err, "rehearse with --config FILE and set it in [params]")
+				return nil, exitUsage
+			}
+		}
+		c.cfg.Params = script.Plan().ParamValues()
 		if cfgBytes, err = c.cfg.Marshal(); err != nil {
 			errorf(s.err, "%v", err)
 			return nil, exitFailed
@@ -187,7 +202,7 @@ func prepare(path string, src []byte, configPath, out string, rehearsal bool, s 
 	plan := script.Plan()
 	h := transcript.Header{ID: c.cfg.ID, Name: plan.Name, Version: plan.Version, Script: c.src, Config: cfgBytes,
 		Modules: script.Modules(), Rehearsal: rehearsal, Data: map[string]any{"runner": beginData{ConfigDir: c.cfgDir,
-			Roster: c.cfg.Roster(), Machine: steps.HostFacts()}}}
+			Roster: c.cfg.Roster(), Machine: steps.HostFacts(), Params: plan.ParamValues()}}}
 	if c.w, err = transcript.Create(out, h); err != nil {
 		errorf(s.err, "%v", err)
 		if errors.Is(err, os.ErrExist) {
@@ -368,7 +383,7 @@ func resumeRun(dir string, s stdio) (*ceremonyRun, int) {
 	}
 	// The modules are read from the bundle, whose verification on resume
 	// checked them against their recorded hashes.
-	opts := scripts.Options{Name: transcript.ScriptFile, Modules: map[string][]byte{}}
+	opts := scripts.Options{Name: transcript.ScriptFile, Modules: map[string][]byte{}, Params: c.cfg.ScriptParams()}
 	for name := range begin.Modules {
 		if opts.Modules[name], err = os.ReadFile(filepath.Join(dir, transcript.ModulesDir, filepath.Base(name))); err != nil {
 			return fail(err)
