@@ -206,7 +206,7 @@ func (m *Module) InitTokenURI(u *URI, soSecret, userSecret []byte, label string)
 	if err != nil {
 		return err
 	}
-	defer zero(soPIN)
+	defer clear(soPIN)
 	if err := m.ctx.InitToken(slot, string(soPIN), label); err != nil {
 		return fmt.Errorf("hsm: initialise token %q: %w", label, err)
 	}
@@ -229,7 +229,7 @@ func (m *Module) InitTokenURI(u *URI, soSecret, userSecret []byte, label string)
 	if err != nil {
 		return err
 	}
-	defer zero(userPIN)
+	defer clear(userPIN)
 	if err := m.ctx.InitPIN(sh, string(userPIN)); err != nil {
 		return fmt.Errorf("hsm: set user pin: %w", err)
 	}

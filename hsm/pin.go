@@ -27,12 +27,7 @@ func EncodePIN(secret []byte, minLen, maxLen int) ([]byte, error) {
 	hex.Encode(full, secret)
 	pin := make([]byte, n)
 	copy(pin, full)
-	zero(full)
+	clear(full)
 	return pin, nil
 }
 
-func zero(b []byte) {
-	for i := range b {
-		b[i] = 0
-	}
-}

@@ -197,7 +197,7 @@ func (s *Session) login(userType uint, secret []byte, allowFinalTry bool) error 
 		if pin, err = EncodePIN(secret, int(ti.MinPinLen), int(ti.MaxPinLen)); err != nil {
 			return err
 		}
-		defer zero(pin)
+		defer clear(pin)
 	}
 	err = s.ctx.Login(s.sh, userType, string(pin))
 	if errors.Is(err, pkcs11.Error(pkcs11.CKR_USER_ALREADY_LOGGED_IN)) {
@@ -323,7 +323,7 @@ func (s *Session) encodePINs(secrets ...[]byte) ([][]byte, error) {
 
 func zeroAll(bs [][]byte) {
 	for _, b := range bs {
-		zero(b)
+		clear(b)
 	}
 }
 

@@ -170,7 +170,7 @@ func softKEK(secret, salt []byte, iterations int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer zero(pin)
+	defer clear(pin)
 	// crypto/pbkdf2 takes the password as a string; the copy is short-lived.
 	return pbkdf2.Key(sha256.New, string(pin), salt, iterations, 32)
 }
@@ -211,7 +211,7 @@ func wrap(secret, dataKey []byte, iterations int, role string) (softWrapped, err
 	if err != nil {
 		return softWrapped{}, err
 	}
-	defer zero(kek)
+	defer clear(kek)
 	sealed, err := seal(kek, dataKey, []byte(role))
 	if err != nil {
 		return softWrapped{}, err
@@ -259,7 +259,7 @@ func (t *SoftToken) unwrap(role string, secret []byte, allowFinalTry bool) (*sof
 	if err != nil {
 		return nil, nil, err
 	}
-	defer zero(kek)
+	defer clear(kek)
 	w.TriesLeft--
 	if err := t.save(s); err != nil {
 		return nil, nil, err
@@ -270,7 +270,7 @@ func (t *SoftToken) unwrap(role string, secret []byte, allowFinalTry bool) (*sof
 	}
 	w.TriesLeft = softMaxTries
 	if err := t.save(s); err != nil {
-		zero(dataKey)
+		clear(dataKey)
 		return nil, nil, err
 	}
 	return s, dataKey, nil
@@ -295,7 +295,7 @@ func (t *SoftToken) InitToken(soSecret, userSecret []byte, label string) error {
 	}
 	dataKey := make([]byte, 32)
 	rand.Read(dataKey)
-	defer zero(dataKey)
+	defer clear(dataKey)
 	serial := make([]byte, 8)
 	rand.Read(serial)
 	s := &softState{Format: softFormat, Label: label, Serial: hex.EncodeToString(serial), Iterations: softIterations}
@@ -329,7 +329,7 @@ func (t *SoftToken) setUser(role string, secret, userSecret []byte, allowFinalTr
 	if err != nil {
 		return err
 	}
-	defer zero(dataKey)
+	defer clear(dataKey)
 	if s.User, err = wrap(userSecret, dataKey, s.iterations(), "user"); err != nil {
 		return err
 	}
@@ -345,7 +345,7 @@ func (t *SoftToken) Login(secret []byte, allowFinalTry bool) error {
 	if err != nil {
 		return err
 	}
-	zero(t.dataKey)
+	clear(t.dataKey)
 	t.dataKey = dataKey
 	return nil
 }
@@ -376,7 +376,7 @@ func (t *SoftToken) forget(end bool) error {
 	if t.closed {
 		return ErrClosed
 	}
-	zero(t.dataKey)
+	clear(t.dataKey)
 	t.dataKey = nil
 	t.closed = end
 	return nil
@@ -499,7 +499,7 @@ func (t *SoftToken) GenerateKey(label, kind string) (crypto.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer zero(pkcs8)
+	defer clear(pkcs8)
 	pub, err := x509.MarshalPKIXPublicKey(priv.Public())
 	if err != nil {
 		return nil, err
@@ -609,7 +609,7 @@ func (t *SoftToken) signWith(f softKeyFile, digest []byte, opts crypto.SignerOpt
 	if err != nil {
 		return nil, fmt.Errorf("soft token key file was altered: %w", err)
 	}
-	defer zero(pkcs8)
+	defer clear(pkcs8)
 	priv, err := x509.ParsePKCS8PrivateKey(pkcs8)
 	if err != nil {
 		return nil, err

@@ -35,7 +35,7 @@ func BenchmarkSubsetSearch(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		Zero(secret)
+		clear(secret)
 		if _, err := search.Combine(); err == nil {
 			b.Fatal("combined with a bad share")
 		}

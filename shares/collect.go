@@ -179,7 +179,7 @@ func (c *Collector) Combine() ([]byte, error) {
 		// shares known good, the result matches only if this one is good too.
 		trial := append([]int{i}, good[1:]...)
 		if secret := c.tryCombine(trial); secret != nil {
-			Zero(secret)
+			clear(secret)
 			continue
 		}
 		bad = append(bad, Culprit{Index: e.share.index, Holder: e.holder})
@@ -203,7 +203,7 @@ func (c *Collector) findAgreeing() []int {
 	}
 	for tried := 0; tried < maxSubsets; tried++ {
 		if secret := c.tryCombine(idx); secret != nil {
-			Zero(secret)
+			clear(secret)
 			return idx
 		}
 		// next combination in lexicographic order
@@ -232,7 +232,7 @@ func (c *Collector) tryCombine(positions []int) []byte {
 	}
 	defer func() {
 		for _, p := range parts {
-			Zero(p)
+			clear(p)
 		}
 	}()
 	secret, err := combineParts(parts)
@@ -241,7 +241,7 @@ func (c *Collector) tryCombine(positions []int) []byte {
 		return nil
 	}
 	if !c.rec.Matches(secret) {
-		Zero(secret)
+		clear(secret)
 		return nil
 	}
 	return secret

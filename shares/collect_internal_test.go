@@ -149,7 +149,7 @@ func TestCombineWipesEveryBuffer(t *testing.T) {
 				t.Error("a candidate secret was not wiped")
 			}
 		}
-		Zero(got)
+		clear(got)
 		if !allZero(got) {
 			t.Error("Zero left bytes")
 		}

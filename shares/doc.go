@@ -106,7 +106,8 @@
 // # Buffers
 //
 // Share payloads and every intermediate buffer holding a part or a candidate
-// secret are wiped when done ([Share.Zero], [Collector.Zero], [Zero]). Words
+// secret are wiped when done ([Share.Zero], [Collector.Zero]); the secret Split
+// and Combine return is the caller's to wipe, with Go's clear. Words
 // and lines are Go strings, which cannot be wiped: keep them no longer than
 // needed. A Share prints as its set id and index only.
 package shares

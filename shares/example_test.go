@@ -73,7 +73,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	defer shares.Zero(secret)
+	defer clear(secret)
 	fmt.Printf("secret: %q\n", secret)
 
 	// One word typed wrong is caught before anything is combined.

@@ -70,7 +70,7 @@ func (s *Share) encode() []byte {
 // words no longer than they must.
 func (s *Share) Words() []string {
 	b := s.encode()
-	defer Zero(b)
+	defer clear(b)
 	return pgpwords.Encode(b)
 }
 
@@ -78,7 +78,7 @@ func (s *Share) Words() []string {
 // "ceremony-share1:" followed by the share's bytes in lowercase hex.
 func (s *Share) Line() string {
 	b := s.encode()
-	defer Zero(b)
+	defer clear(b)
 	return linePrefix + hex.EncodeToString(b)
 }
 
@@ -87,7 +87,7 @@ func (s *Share) Line() string {
 // a split publishes each share's fingerprint.
 func (s *Share) Fingerprint() string {
 	b := s.encode()
-	defer Zero(b)
+	defer clear(b)
 	return fingerprint(b)
 }
 
@@ -102,13 +102,8 @@ func fingerprint(b []byte) string {
 // Zero wipes the share's payload. The share is unusable afterwards.
 func (s *Share) Zero() {
 	if s != nil {
-		Zero(s.payload)
+		clear(s.payload)
 	}
-}
-
-// Zero overwrites b with zeros.
-func Zero(b []byte) {
-	clear(b)
 }
 
 // WordsPerShare returns how many words each share of the set has.
@@ -176,7 +171,7 @@ func Decode(words []string) (*Share, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer Zero(b)
+	defer clear(b)
 	return decodeBytes(b)
 }
 
@@ -194,7 +189,7 @@ func ParseLine(line string) (*Share, error) {
 	if err != nil {
 		return nil, &FormatError{Reason: "a share line is hexadecimal after its prefix"}
 	}
-	defer Zero(b)
+	defer clear(b)
 	if len(b) == 0 {
 		return nil, ErrEmpty
 	}

@@ -50,7 +50,7 @@ func Split(label string, m, n int) (secret []byte, rec *Record, set []*Share, er
 	}
 	rec, set, err = SplitSecret(secret, label, m, n)
 	if err != nil {
-		Zero(secret)
+		clear(secret)
 		return nil, nil, nil, err
 	}
 	return secret, rec, set, nil

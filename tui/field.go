@@ -81,7 +81,7 @@ func (f *secretField) key(k tea.KeyPressMsg) bool {
 			return false
 		}
 		_, n := utf8.DecodeLastRune(f.buf)
-		zero(f.buf[len(f.buf)-n:])
+		clear(f.buf[len(f.buf)-n:])
 		f.buf = f.buf[:len(f.buf)-n]
 		return true
 	case key.Matches(k, keyClear):
@@ -106,7 +106,7 @@ func (f *secretField) insert(s string) {
 }
 
 func (f *secretField) clear() {
-	zero(f.buf)
+	clear(f.buf)
 	f.buf = f.buf[:0]
 }
 
@@ -126,8 +126,3 @@ func (f *secretField) render(st *styles) string {
 	return st.dim.Render("(typed, hidden)") + st.cursor.Render(" ")
 }
 
-func zero(b []byte) {
-	for i := range b {
-		b[i] = 0
-	}
-}

@@ -18,7 +18,7 @@ func TestShareEntryWithRealShares(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer shares.Zero(secret)
+	defer clear(secret)
 	_, _, foreign, err := shares.Split("hsm-user", 2, 3)
 	if err != nil {
 		t.Fatal(err)

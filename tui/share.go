@@ -92,7 +92,7 @@ func (p *shareEntry) live() {
 }
 
 func (p *shareEntry) clearBuf() {
-	zero(p.buf)
+	clear(p.buf)
 	p.buf = p.buf[:0]
 }
 

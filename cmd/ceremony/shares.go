@@ -153,7 +153,7 @@ func sharesSplit(args []string, s stdio) int {
 		errorf(s.err, "%v", err)
 		return exitUsage
 	}
-	shares.Zero(secret)
+	clear(secret)
 	defer func() {
 		for _, sh := range set {
 			sh.Zero()
@@ -248,7 +248,7 @@ func readShareFile(path string) (*shares.Share, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer shares.Zero(data)
+	defer clear(data)
 	text := string(data)
 	if strings.HasPrefix(strings.TrimSpace(text), "ceremony-share") {
 		return shares.ParseLine(text)
@@ -350,10 +350,10 @@ func sharesCombine(args []string, s stdio) int {
 		errorf(s.err, "%v", err)
 		return exitFailed
 	}
-	defer shares.Zero(secret)
+	defer clear(secret)
 	if *revealTo != "" {
 		out := make([]byte, hex.EncodedLen(len(secret))+1)
-		defer shares.Zero(out)
+		defer clear(out)
 		hex.Encode(out, secret)
 		out[len(out)-1] = '\n'
 		if err := writeExclusive(*revealTo, out, 0o600); err != nil {
@@ -471,7 +471,7 @@ func enterShare(in *shareInput, total int, s stdio) (*shares.Share, int) {
 			fmt.Fprintf(s.err, "word %d of %d (echo off; several words may go on one line): ", len(words)+1, total)
 			line, err := in.secretLine(s.err)
 			if err != nil {
-				shares.Zero(line)
+				clear(line)
 				errorf(s.err, "input ended in the middle of a share")
 				return nil, exitFailed
 			}
@@ -487,7 +487,7 @@ func enterShare(in *shareInput, total int, s stdio) (*shares.Share, int) {
 				}
 				words = append(words, w)
 			}
-			shares.Zero(line)
+			clear(line)
 		}
 		sh, err := shares.Decode(words)
 		if err == nil {
