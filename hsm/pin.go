@@ -30,4 +30,3 @@ func EncodePIN(secret []byte, minLen, maxLen int) ([]byte, error) {
 	clear(full)
 	return pin, nil
 }
-

@@ -232,8 +232,12 @@ func (l *linter) Needs(role string, n int, why string) {
 	}
 }
 
-func (l *linter) Artifact(name string) { l.once(l.c.artifacts, "artifact %q is made twice (first at line %d)", name) }
-func (l *linter) Key(label string)     { l.once(l.c.keys, "key %q is made twice (first at line %d)", label) }
+func (l *linter) Artifact(name string) {
+	l.once(l.c.artifacts, "artifact %q is made twice (first at line %d)", name)
+}
+func (l *linter) Key(label string) {
+	l.once(l.c.keys, "key %q is made twice (first at line %d)", label)
+}
 
 func (l *linter) Saved(name string) bool {
 	_, ok := l.c.artifacts[name]

@@ -37,16 +37,16 @@ var (
 
 // Header is what Create records in ceremony.begin.
 type Header struct {
-	ID        string // ceremony id; origin of checkpoints is "ceremony/<ID>"
-	Name      string
-	Version   string
-	Script    []byte // written to script.lua; SHA-256 recorded in ceremony.begin
-	Config    []byte // written to config.toml; SHA-256 recorded in ceremony.begin
+	ID      string // ceremony id; origin of checkpoints is "ceremony/<ID>"
+	Name    string
+	Version string
+	Script  []byte // written to script.lua; SHA-256 recorded in ceremony.begin
+	Config  []byte // written to config.toml; SHA-256 recorded in ceremony.begin
 	// Modules are the files the script required, by plain file name
 	// ("lib.lua"): written to modules/, each SHA-256 recorded in
 	// ceremony.begin, so that the bundle alone can be resumed and audited.
-	Modules map[string][]byte
-	Rehearsal bool   // every event of a rehearsal bundle is marked; Verify reports it
+	Modules   map[string][]byte
+	Rehearsal bool // every event of a rehearsal bundle is marked; Verify reports it
 	// Data holds extra fields for ceremony.begin (binary hash, roster ...).
 	// It may not use the keys the package writes itself.
 	Data map[string]any

@@ -125,4 +125,3 @@ func (f *secretField) render(st *styles) string {
 	}
 	return st.dim.Render("(typed, hidden)") + st.cursor.Render(" ")
 }
-
