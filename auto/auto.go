@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ceremony-dev/ceremony/durable"
 	"github.com/ceremony-dev/ceremony/room"
 
 	"github.com/ceremony-dev/ceremony/pgpwords"
@@ -193,7 +194,7 @@ func (a *Auto) Sheet(ctx context.Context, s room.Sheet) error {
 	a.sheets[sheetKey(s.Holder.ID, s.Label)] = append([]string(nil), s.Words...)
 	if a.SheetFile != "" {
 		b, _ := json.Marshal(a.sheets)
-		if err := writeFileSync(a.SheetFile, b); err != nil {
+		if err := durable.Replace(a.SheetFile, b, 0o600); err != nil {
 			return err
 		}
 	}
@@ -226,28 +227,6 @@ func (a *Auto) Notice(n room.Notice) { a.say("%s: %s", n.Level, n.Text) }
 
 func (a *Auto) End(s room.Summary) {
 	a.say("end: complete=%t, %d events, head %s", s.Complete, s.Events, strings.Join(s.HeadWords, " "))
-}
-
-// writeFileSync replaces path's content durably: the sheets must survive
-// the very crash a rehearsal simulates.
-func writeFileSync(path string, b []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 var _ room.UI = (*Auto)(nil)

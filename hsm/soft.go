@@ -22,6 +22,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/ceremony-dev/ceremony/durable"
 )
 
 // The embedded software token stands in for an HSM in demos and rehearsals.
@@ -127,35 +129,10 @@ func (t *SoftToken) save(s *softState) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(t.dir, ".token-*.json")
-	if err != nil {
+	if err := durable.Replace(t.statePath(), b, 0o600); err != nil {
 		return fmt.Errorf("hsm: soft token: %w", err)
 	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("hsm: soft token: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("hsm: soft token: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("hsm: soft token: %w", err)
-	}
-	if err := os.Rename(f.Name(), t.statePath()); err != nil {
-		return fmt.Errorf("hsm: soft token: %w", err)
-	}
-	return syncDir(t.dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return nil
 }
 
 func (s *softState) iterations() int {
@@ -515,22 +492,10 @@ func (t *SoftToken) GenerateKey(label, kind string) (crypto.Signer, error) {
 		return nil, err
 	}
 	path := filepath.Join(t.dir, "keys", f.ID+".json")
-	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	if err := durable.Create(path, b, 0o600); err != nil {
 		return nil, fmt.Errorf("hsm: soft token: %w", err)
 	}
-	if _, err := out.Write(b); err != nil {
-		out.Close()
-		return nil, fmt.Errorf("hsm: soft token: %w", err)
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return nil, fmt.Errorf("hsm: soft token: %w", err)
-	}
-	if err := out.Close(); err != nil {
-		return nil, fmt.Errorf("hsm: soft token: %w", err)
-	}
-	if err := syncDir(filepath.Dir(path)); err != nil {
+	if err := durable.SyncDir(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("hsm: soft token: %w", err)
 	}
 	return t.key(f)

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ceremony-dev/ceremony/durable"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -139,10 +140,10 @@ func Create(dir string, h Header, opts ...Option) (w *Writer, err error) {
 			os.RemoveAll(dir)
 		}
 	}()
-	if err := writeNew(filepath.Join(dir, ScriptFile), h.Script); err != nil {
+	if err := durable.Create(filepath.Join(dir, ScriptFile), h.Script, 0o644); err != nil {
 		return nil, err
 	}
-	if err := writeNew(filepath.Join(dir, ConfigFile), h.Config); err != nil {
+	if err := durable.Create(filepath.Join(dir, ConfigFile), h.Config, 0o644); err != nil {
 		return nil, err
 	}
 	if err := os.Mkdir(filepath.Join(dir, ArtifactsDir), 0o755); err != nil {
@@ -158,7 +159,7 @@ func Create(dir string, h Header, opts ...Option) (w *Writer, err error) {
 			if !validArtifactName(name) {
 				return nil, fmt.Errorf("module name %q: use letters, digits, '.', '_' or '-'", name)
 			}
-			if err := writeNew(filepath.Join(dir, ModulesDir, name), src); err != nil {
+			if err := durable.Create(filepath.Join(dir, ModulesDir, name), src, 0o644); err != nil {
 				return nil, err
 			}
 			modules[name] = sha256Hex(src)
@@ -205,7 +206,7 @@ func Create(dir string, h Header, opts ...Option) (w *Writer, err error) {
 		return nil, err
 	}
 	for _, d := range []string{filepath.Join(dir, ArtifactsDir), dir, filepath.Dir(dir)} {
-		if err := syncDir(d); err != nil {
+		if err := durable.SyncDir(d); err != nil {
 			return nil, err
 		}
 	}
@@ -264,10 +265,10 @@ func (w *Writer) AddArtifact(name string, content []byte, step, actor string) (E
 		return Event{}, w.closedErr()
 	}
 	dir := filepath.Join(w.dir, ArtifactsDir)
-	if err := writeNew(filepath.Join(dir, name), content); err != nil {
+	if err := durable.Create(filepath.Join(dir, name), content, 0o644); err != nil {
 		return Event{}, fmt.Errorf("artifact: %w", err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := durable.SyncDir(dir); err != nil {
 		return Event{}, err
 	}
 	return w.appendLocked(TypeArtifact, step, actor, raw)
@@ -309,7 +310,7 @@ func (w *Writer) Checkpoint(cosigners ...note.Signer) (Event, error) {
 	if err != nil {
 		return e, fmt.Errorf("signing checkpoint: %w", err)
 	}
-	if err := replaceFile(filepath.Join(w.dir, CheckpointFile), msg); err != nil {
+	if err := durable.Replace(filepath.Join(w.dir, CheckpointFile), msg, 0o644); err != nil {
 		return e, fmt.Errorf("writing checkpoint: %w", err)
 	}
 	return e, nil
@@ -430,68 +431,10 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// writeNew creates path, which must not exist, and syncs its content.
-func writeNew(path string, content []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(content); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
 // ReplaceCheckpoint writes a new signed note to a bundle's checkpoint file,
 // atomically, so that a witness adding a cosignature can never leave a
 // half-written checkpoint behind. The caller is responsible for the note
 // being the bundle's checkpoint with its signatures kept.
 func ReplaceCheckpoint(dir string, signed []byte) error {
-	return replaceFile(filepath.Join(dir, CheckpointFile), signed)
-}
-
-// replaceFile swaps in new content for path atomically: readers see the
-// old file or the new one, never a mix.
-func replaceFile(path string, content []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(content)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return durable.Replace(filepath.Join(dir, CheckpointFile), signed, 0o644)
 }

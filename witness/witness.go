@@ -30,6 +30,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/ceremony-dev/ceremony/durable"
 	"github.com/ceremony-dev/ceremony/transcript"
 )
 
@@ -93,19 +94,9 @@ func GenerateKey(rand io.Reader, name, path string) (vkey string, err error) {
 	if err != nil {
 		return "", err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", err
-	}
-	if _, err := io.WriteString(f, skey+"\n"); err != nil {
-		f.Close()
-		return "", err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return "", err
-	}
-	return vkey, f.Close()
+	key := []byte(skey + "\n")
+	defer clear(key)
+	return vkey, durable.Create(path, key, 0o600)
 }
 
 // Signer is a witness key loaded for cosigning. Close forgets it.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io/fs"
 
+	"github.com/ceremony-dev/ceremony/durable"
 	"github.com/ceremony-dev/ceremony/scripts"
 )
 
@@ -58,7 +59,7 @@ can be tied to the file that runs. HTML is for printing from a browser.
 		s.out.Write(b.Bytes())
 		return exitOK
 	}
-	if err := writeExclusive(*out, b.Bytes(), 0o644); err != nil {
+	if err := durable.Create(*out, b.Bytes(), 0o644); err != nil {
 		errorf(s.err, "%v", err)
 		if errors.Is(err, fs.ErrExist) {
 			hintf(s.err, "nothing is overwritten; choose another --out")

@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/ceremony-dev/ceremony/durable"
 	"github.com/ceremony-dev/ceremony/shares"
 )
 
@@ -165,7 +166,7 @@ func sharesSplit(args []string, s stdio) int {
 		return exitUsage
 	}
 	record = append(record, '\n')
-	if err := writeExclusive(paths[0], record, 0o644); err != nil {
+	if err := durable.Create(paths[0], record, 0o644); err != nil {
 		errorf(s.err, "%v", err)
 		return exitUsage
 	}
@@ -176,7 +177,7 @@ func sharesSplit(args []string, s stdio) int {
 			sh.SheetHTML(holders[i], now),
 			sh.Line() + "\n",
 		} {
-			if err := writeExclusive(paths[1+3*i+j], []byte(content), 0o600); err != nil {
+			if err := durable.Create(paths[1+3*i+j], []byte(content), 0o600); err != nil {
 				errorf(s.err, "%v", err)
 				return exitUsage
 			}
@@ -186,26 +187,6 @@ func sharesSplit(args []string, s stdio) int {
 	fmt.Fprintf(s.out, "wrote %d share sheets and %s\n", *n, paths[0])
 	fmt.Fprintf(s.out, "record:\n%s", record)
 	return exitOK
-}
-
-// writeExclusive creates path, which must not exist, writes data and syncs
-// it; a partly written file is removed.
-func writeExclusive(path string, data []byte, mode os.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
-	}
-	return err
 }
 
 // readShareRecord reads a set's record. It returns -1 to go on, or the exit
@@ -356,7 +337,7 @@ func sharesCombine(args []string, s stdio) int {
 		defer clear(out)
 		hex.Encode(out, secret)
 		out[len(out)-1] = '\n'
-		if err := writeExclusive(*revealTo, out, 0o600); err != nil {
+		if err := durable.Create(*revealTo, out, 0o600); err != nil {
 			errorf(s.err, "%v", err)
 			return exitUsage
 		}

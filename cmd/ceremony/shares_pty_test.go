@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ceremony-dev/ceremony/durable"
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 )
@@ -18,7 +19,7 @@ import (
 func TestCombineAtATerminalDoesNotEcho(t *testing.T) {
 	dir := t.TempDir()
 	record := dir + "/record.json"
-	if err := writeExclusive(record, []byte(`{"format": 1, "set_id": "9f0b60e9bd6e", "label": "example PIN", "m": 2, "n": 3,
+	if err := durable.Create(record, []byte(`{"format": 1, "set_id": "9f0b60e9bd6e", "label": "example PIN", "m": 2, "n": 3,
   "secret_bytes": 16, "commitment": "f0f53cfa8f6931294744e37661809f808fb0586f1b1759cf555efc7cc4c499a4",
   "fingerprints": ["7c2b39b7bdf9ae55", "a3d9ab6e85b586ab", "88d7cf0ef51d4eee"]}`), 0o600); err != nil {
 		t.Fatal(err)
