@@ -19,22 +19,23 @@ var internalEdges = map[string][]string{
 	"auto":         {"room", "pgpwords", "durable"},
 	"runner":       {"scripts", "steps", "room", "transcript", "witness", "shares", "pgpwords"},
 	"scripts":      {"steps"},
-	"steps":        append([]string{"room", "shares", "transcript", "pgpwords"}, domainPackages...),
+	"steps":        append([]string{"room", "shares", "transcript", "pgpwords", "sigcheck"}, domainPackages...),
 	"room":         {},
 	"witness":      {"transcript", "durable"},
 	"transcript":   {"durable"},
 	"shares":       {"pgpwords"},
-	"hsm":          {"durable"},
-	"piv":          {},
+	"hsm":          {"durable", "sigcheck"},
+	"piv":          {"sigcheck"},
 	"pgpwords":     {},
 	"durable":      {},
+	"sigcheck":     {},
 	"ceremonies":   {},
 	".":            {},
 	// Domain packages take a crypto.Signer and import nothing of ours but
 	// leaf packages; only primitives in steps bind them to tokens and the room.
-	"x509ca": {"pgpwords"},
-	"sshca":  {"pgpwords"},
-	"dnssec": {"pgpwords"},
+	"x509ca": {"pgpwords", "sigcheck"},
+	"sshca":  {"pgpwords", "sigcheck"},
+	"dnssec": {"pgpwords", "sigcheck"},
 }
 
 // domainPackages are the certificate, SSH and DNSSEC packages.

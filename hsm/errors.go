@@ -18,7 +18,6 @@ var (
 	ErrNotInitialized  = errors.New("hsm: token is not initialised")
 	ErrInitialized     = errors.New("hsm: token is already initialised")
 	ErrUnsupportedKind = errors.New("hsm: unsupported key kind")
-	ErrBadSignature    = errors.New("hsm: token returned a signature that does not verify")
 	ErrSecretTooShort  = errors.New("hsm: secret too short for the token's minimum pin length")
 )
 

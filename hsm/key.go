@@ -3,7 +3,6 @@ package hsm
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
 	"encoding/asn1"
@@ -13,6 +12,8 @@ import (
 	"io"
 	"math/big"
 	"strings"
+
+	"github.com/ceremony-dev/ceremony/sigcheck"
 )
 
 // Kind names a key type as ceremony scripts spell it.
@@ -114,31 +115,10 @@ func (k *Key) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, 
 	if k.skipVerify {
 		return sig, nil
 	}
-	if err := verify(k.pub, digest, sig, opts); err != nil {
-		return nil, fmt.Errorf("%w: key %q: %v", ErrBadSignature, k.label, err)
+	if err := sigcheck.Verify(k.pub, digest, sig, opts); err != nil {
+		return nil, fmt.Errorf("hsm: key %q: %w", k.label, err)
 	}
 	return sig, nil
-}
-
-func verify(pub crypto.PublicKey, digest, sig []byte, opts crypto.SignerOpts) error {
-	switch p := pub.(type) {
-	case *ecdsa.PublicKey:
-		if !ecdsa.VerifyASN1(p, digest, sig) {
-			return fmt.Errorf("ecdsa verification failed")
-		}
-		return nil
-	case *rsa.PublicKey:
-		if pss, ok := opts.(*rsa.PSSOptions); ok {
-			return rsa.VerifyPSS(p, opts.HashFunc(), digest, sig, pss)
-		}
-		return rsa.VerifyPKCS1v15(p, opts.HashFunc(), digest, sig)
-	case ed25519.PublicKey:
-		if !ed25519.Verify(p, digest, sig) {
-			return fmt.Errorf("ed25519 verification failed")
-		}
-		return nil
-	}
-	return fmt.Errorf("unknown public key type %T", pub)
 }
 
 // ecdsaASN1 converts the r||s a PKCS #11 token returns to the ASN.1 form

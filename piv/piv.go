@@ -19,13 +19,12 @@ package piv
 import (
 	"crypto"
 	"crypto/ecdh"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/ceremony-dev/ceremony/sigcheck"
 )
 
 // Slot is a PIV key slot.
@@ -82,9 +81,8 @@ type ECDHKey interface {
 
 // Errors a caller may test for.
 var (
-	ErrAttestation  = errors.New("piv: attestation does not verify")
-	ErrPINFinalTry  = errors.New("piv: pin is at its final try")
-	ErrBadSignature = errors.New("piv: device returned a signature that does not verify")
+	ErrAttestation = errors.New("piv: attestation does not verify")
+	ErrPINFinalTry = errors.New("piv: pin is at its final try")
 )
 
 // PINStateError refuses a PIN attempt at the final try; like the hsm
@@ -145,21 +143,8 @@ func (v verifyingSigner) Sign(rand io.Reader, digest []byte, opts crypto.SignerO
 	if err != nil {
 		return nil, err
 	}
-	ok := false
-	switch p := v.pub.(type) {
-	case *ecdsa.PublicKey:
-		ok = ecdsa.VerifyASN1(p, digest, sig)
-	case ed25519.PublicKey:
-		ok = ed25519.Verify(p, digest, sig)
-	case *rsa.PublicKey:
-		if pss, isPSS := opts.(*rsa.PSSOptions); isPSS {
-			ok = rsa.VerifyPSS(p, opts.HashFunc(), digest, sig, pss) == nil
-		} else {
-			ok = rsa.VerifyPKCS1v15(p, opts.HashFunc(), digest, sig) == nil
-		}
-	}
-	if !ok {
-		return nil, ErrBadSignature
+	if err := sigcheck.Verify(v.pub, digest, sig, opts); err != nil {
+		return nil, fmt.Errorf("piv: %w", err)
 	}
 	return sig, nil
 }

@@ -9,13 +9,10 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
-	"errors"
 	"fmt"
-)
 
-// ErrBadSignature is returned when a signature does not verify against the
-// key's public half; such a signature is never used.
-var ErrBadSignature = errors.New("the signature does not verify against the key's public key")
+	"github.com/ceremony-dev/ceremony/sigcheck"
+)
 
 // scheme is how a message is signed with a key of one type.
 type scheme struct {
@@ -68,17 +65,5 @@ func VerifySignature(pub crypto.PublicKey, msg, sig []byte) error {
 	if err != nil {
 		return err
 	}
-	ok := false
-	switch pub := pub.(type) {
-	case *ecdsa.PublicKey:
-		ok = ecdsa.VerifyASN1(pub, s.digest(msg), sig)
-	case *rsa.PublicKey:
-		ok = rsa.VerifyPKCS1v15(pub, s.hash, s.digest(msg), sig) == nil
-	case ed25519.PublicKey:
-		ok = ed25519.Verify(pub, msg, sig)
-	}
-	if !ok {
-		return ErrBadSignature
-	}
-	return nil
+	return sigcheck.Verify(pub, s.digest(msg), sig, s.hash)
 }

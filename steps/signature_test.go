@@ -11,6 +11,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/ceremony-dev/ceremony/sigcheck"
 	"github.com/ceremony-dev/ceremony/steps"
 )
 
@@ -48,7 +49,7 @@ func TestSignVerified(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sig, alg, err := steps.SignVerified(tc.signer, msg)
 			if tc.bad {
-				if !errors.Is(err, steps.ErrBadSignature) {
+				if !errors.Is(err, sigcheck.ErrBadSignature) {
 					t.Fatalf("got %v, want ErrBadSignature", err)
 				}
 				return
@@ -59,7 +60,7 @@ func TestSignVerified(t *testing.T) {
 			if err := steps.VerifySignature(tc.signer.Public(), msg, sig); err != nil {
 				t.Fatal(err)
 			}
-			if err := steps.VerifySignature(tc.signer.Public(), []byte("something else"), sig); !errors.Is(err, steps.ErrBadSignature) {
+			if err := steps.VerifySignature(tc.signer.Public(), []byte("something else"), sig); !errors.Is(err, sigcheck.ErrBadSignature) {
 				t.Fatalf("a signature over another message: %v", err)
 			}
 		})
