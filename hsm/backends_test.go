@@ -5,6 +5,7 @@ import (
 
 	"github.com/ceremony-dev/ceremony/hsm"
 	"github.com/ceremony-dev/ceremony/hsm/hsmtest"
+	"github.com/ceremony-dev/ceremony/steps"
 )
 
 // backends are the tokens every shared test runs on: the embedded token and
@@ -15,7 +16,7 @@ func backends(t *testing.T) []backend {
 }
 
 func softHSMBackend() backend {
-	return backend{name: "softhsm2", open: func(t *testing.T) (hsm.Token, []byte, []byte) {
+	return backend{name: "softhsm2", open: func(t *testing.T) (steps.Token, []byte, []byte) {
 		tok := hsmtest.New(t, "ceremony-test")
 		s, err := hsm.OpenURI(tok.URI(), "")
 		if err != nil {

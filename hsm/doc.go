@@ -2,7 +2,8 @@
 // github.com/miekg/pkcs11) and the embedded software token used for demos
 // and rehearsals.
 //
-// Both kinds satisfy Token, the interface the ceremony steps use. A token
+// Both kinds satisfy steps.Token, the interface the ceremony's primitives
+// consume (this package does not import it; its tests hold it). A token
 // is opened once, logged into with the activation secret, and closed on
 // every path; every method after Close returns ErrClosed.
 //
@@ -34,18 +35,3 @@
 // serialise their methods with a mutex, so they may be shared between
 // goroutines.
 package hsm
-
-import "crypto"
-
-// Token is what a ceremony needs from a token. Session (PKCS #11) and
-// SoftToken both implement it.
-type Token interface {
-	Describe() map[string]string
-	Login(secret []byte, allowFinalTry bool) error
-	GenerateKey(label, kind string) (crypto.Signer, error)
-	FindKey(label string) (crypto.Signer, error)
-	Random(n int) ([]byte, error)
-	Close() error
-}
-
-var _ Token = (*SoftToken)(nil)

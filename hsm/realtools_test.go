@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ceremony-dev/ceremony/hsm"
+	"github.com/ceremony-dev/ceremony/steps"
 )
 
 // realToolKinds are the kinds whose certificates and signatures are shown
@@ -145,7 +146,7 @@ func TestRealToolsAcceptKeys(t *testing.T) {
 
 // selfSignedCA makes a CA certificate for s signed by s, with a serial
 // drawn from the token as a ceremony's root certificate has.
-func selfSignedCA(t *testing.T, tok hsm.Token, s crypto.Signer, name string) []byte {
+func selfSignedCA(t *testing.T, tok steps.Token, s crypto.Signer, name string) []byte {
 	t.Helper()
 	r, err := tok.Random(16)
 	if err != nil {

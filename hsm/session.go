@@ -45,8 +45,6 @@ type Session struct {
 	closed   bool
 }
 
-var _ Token = (*Session)(nil)
-
 // Close logs out, closes the session and releases the module (finalising
 // it if this was its last user). Every later call returns ErrClosed.
 func (s *Session) Close() error {

@@ -14,6 +14,13 @@ import (
 	"testing"
 
 	"github.com/ceremony-dev/ceremony/hsm"
+	"github.com/ceremony-dev/ceremony/steps"
+)
+
+// Both kinds of token are what the ceremony's primitives consume.
+var (
+	_ steps.Token = (*hsm.SoftToken)(nil)
+	_ steps.Token = (*hsm.Session)(nil)
 )
 
 // backend opens a fresh, initialised, logged-out token of one kind. The
@@ -21,7 +28,7 @@ import (
 // real PKCS #11 module does.
 type backend struct {
 	name string
-	open func(t *testing.T) (tok hsm.Token, userSecret, soSecret []byte)
+	open func(t *testing.T) (tok steps.Token, userSecret, soSecret []byte)
 }
 
 func secret(t *testing.T) []byte {
@@ -32,7 +39,7 @@ func secret(t *testing.T) []byte {
 }
 
 func softBackend() backend {
-	return backend{name: "soft", open: func(t *testing.T) (hsm.Token, []byte, []byte) {
+	return backend{name: "soft", open: func(t *testing.T) (steps.Token, []byte, []byte) {
 		tok, err := hsm.OpenSoft(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
@@ -46,7 +53,7 @@ func softBackend() backend {
 	}}
 }
 
-func loggedIn(t *testing.T, b backend) hsm.Token {
+func loggedIn(t *testing.T, b backend) steps.Token {
 	t.Helper()
 	tok, user, _ := b.open(t)
 	if err := tok.Login(user, false); err != nil {
