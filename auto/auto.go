@@ -144,7 +144,7 @@ func (a *Auto) Share(ctx context.Context, s room.ShareEntry) error {
 		return fmt.Errorf("the rehearsal player was never shown %s's share of %s", s.Holder.Name, s.Label)
 	}
 	for i, w := range words {
-		if err := s.CheckWord(i, w); err != nil {
+		if _, err := s.Word(i, []byte(w)); err != nil {
 			return err
 		}
 	}

@@ -9,6 +9,7 @@ package console
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -50,7 +51,7 @@ func (c *Console) printf(format string, a ...any) { fmt.Fprintf(c.out, format, a
 
 // answer is one line read, or why none could be.
 type answer struct {
-	line string
+	line []byte
 	err  error
 }
 
@@ -58,9 +59,17 @@ type answer struct {
 // when ctx ends even while waiting for a line (an interrupt, a SIGTERM); the
 // line still being read is then taken by the next prompt, and a terminal
 // left with echo off is given its echo back.
-func (c *Console) read(ctx context.Context, prompt string, secret bool) (string, error) {
+func (c *Console) read(ctx context.Context, prompt string) (string, error) {
+	line, err := c.readBytes(ctx, prompt, false)
+	return string(line), err
+}
+
+// readBytes is read for an answer that may be secret: it is returned in the
+// buffer it was read into, trimmed, for the caller to wipe, and a secret
+// answer is read with echo off when the input is a terminal.
+func (c *Console) readBytes(ctx context.Context, prompt string, secret bool) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
-		return "", err
+		return nil, err
 	}
 	c.printf("%s", prompt)
 	var restore *term.State
@@ -71,13 +80,12 @@ func (c *Console) read(ctx context.Context, prompt string, secret bool) (string,
 			restore, _ = term.GetState(c.fd)
 			go func() {
 				b, err := term.ReadPassword(c.fd)
-				ch <- answer{string(b), err}
-				clear(b)
+				ch <- answer{b, err}
 			}()
 		} else {
 			go func() {
-				line, err := c.in.ReadString('\n')
-				if err == io.EOF && line != "" {
+				line, err := c.in.ReadBytes('\n')
+				if err == io.EOF && len(line) > 0 {
 					err = nil
 				}
 				ch <- answer{line, err}
@@ -93,27 +101,29 @@ func (c *Console) read(ctx context.Context, prompt string, secret bool) (string,
 			term.Restore(c.fd, restore)
 		}
 		c.printf("\n")
-		return "", ctx.Err()
+		return nil, ctx.Err()
 	}
 	if secret && c.tty {
 		c.printf("\n")
 	}
 	if a.err == io.EOF {
-		return "", &room.QuitError{Reason: "the console's input ended"}
+		clear(a.line)
+		return nil, &room.QuitError{Reason: "the console's input ended"}
 	}
 	if a.err != nil {
-		return "", a.err
+		clear(a.line)
+		return nil, a.err
 	}
-	line := strings.TrimSpace(a.line)
-	switch line {
+	line := bytes.TrimSpace(a.line)
+	switch string(line) {
 	case "!":
-		return "", room.ErrException
+		return nil, room.ErrException
 	case "!quit":
-		why, err := c.read(ctx, "Why is the ceremony being left? ", false)
+		why, err := c.read(ctx, "Why is the ceremony being left? ")
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		return "", &room.QuitError{Reason: why}
+		return nil, &room.QuitError{Reason: why}
 	}
 	return line, nil
 }
@@ -155,7 +165,7 @@ func (c *Console) Choose(ctx context.Context, ch room.Choice) (int, error) {
 		c.printf("  %d) %s\n", i+1, o)
 	}
 	for {
-		line, err := c.read(ctx, "Number: ", false)
+		line, err := c.read(ctx, "Number: ")
 		if err != nil {
 			return 0, err
 		}
@@ -181,7 +191,7 @@ func (c *Console) Confirm(ctx context.Context, cf room.Confirmation) error {
 
 func (c *Console) initials(ctx context.Context, cf room.Confirmation, p room.Participant, why string) error {
 	for {
-		line, err := c.read(ctx, fmt.Sprintf("%s, type your initials %s: ", p.Name, why), false)
+		line, err := c.read(ctx, fmt.Sprintf("%s, type your initials %s: ", p.Name, why))
 		if err != nil {
 			return err
 		}
@@ -199,11 +209,10 @@ func (c *Console) Value(ctx context.Context, v room.ValueRequest) ([]byte, error
 		if v.Help != "" {
 			prompt += " (" + v.Help + ")"
 		}
-		line, err := c.read(ctx, prompt+": ", v.Secret)
+		b, err := c.readBytes(ctx, prompt+": ", v.Secret)
 		if err != nil {
 			return nil, err
 		}
-		b := []byte(line)
 		if v.Validate != nil {
 			if err := v.Validate(b); err != nil {
 				clear(b)
@@ -241,20 +250,23 @@ func (c *Console) Share(ctx context.Context, s room.ShareEntry) error {
 func (c *Console) shareWords(ctx context.Context, s room.ShareEntry) ([]string, error) {
 	words := make([]string, 0, s.Words)
 	for len(words) < s.Words {
-		line, err := c.read(ctx, fmt.Sprintf("words %d-: ", len(words)+1), true)
+		line, err := c.readBytes(ctx, fmt.Sprintf("words %d-: ", len(words)+1), true)
 		if err != nil {
+			clear(words)
 			return nil, err
 		}
-		for _, w := range strings.Fields(line) {
+		for _, typed := range bytes.Fields(line) {
 			if len(words) == s.Words {
 				break
 			}
-			if err := s.CheckWord(len(words), w); err != nil {
+			w, err := s.Word(len(words), typed)
+			if err != nil {
 				c.printf("Word %d: %v. Go on from word %d.\n", len(words)+1, err, len(words)+1)
 				break
 			}
 			words = append(words, w)
 		}
+		clear(line)
 	}
 	return words, nil
 }
@@ -269,7 +281,7 @@ func (c *Console) Compare(ctx context.Context, cm room.Comparison) error {
 		c.printf("  %s\n", strings.Join(cm.Words[i:min(i+8, len(cm.Words))], " "))
 	}
 	for {
-		line, err := c.read(ctx, fmt.Sprintf("Type what %s reads back from their copy (hex or words): ", cm.Remote.Name), false)
+		line, err := c.read(ctx, fmt.Sprintf("Type what %s reads back from their copy (hex or words): ", cm.Remote.Name))
 		if err != nil {
 			return err
 		}
@@ -288,11 +300,11 @@ func (c *Console) Compare(ctx context.Context, cm room.Comparison) error {
 
 func (c *Console) Sheet(ctx context.Context, s room.Sheet) error {
 	c.printf("\nShare sheet for %s. Everyone but %s looks away now.\n", s.Holder.Name, s.Holder.Name)
-	if _, err := c.read(ctx, "Press Enter when only "+s.Holder.Name+" can see the screen. ", false); err != nil {
+	if _, err := c.read(ctx, "Press Enter when only "+s.Holder.Name+" can see the screen. "); err != nil {
 		return err
 	}
 	c.printf("%s\n", s.Body)
-	_, err := c.read(ctx, "Press Enter once the sheet is copied and checked; the screen is then cleared. ", false)
+	_, err := c.read(ctx, "Press Enter once the sheet is copied and checked; the screen is then cleared. ")
 	c.clearScreen()
 	return err
 }
@@ -309,14 +321,14 @@ func (c *Console) Exception(ctx context.Context, f room.ExceptionForm) (room.Exc
 	c.printf("\nException at step %s.\n", f.Step.Number)
 	var rep room.ExceptionReport
 	var err error
-	if rep.Expected, err = c.read(ctx, "What was expected: ", false); err != nil {
+	if rep.Expected, err = c.read(ctx, "What was expected: "); err != nil {
 		return rep, err
 	}
 	prompt := "What happened: "
 	if f.Happened != "" {
 		prompt = "What happened [" + f.Happened + "] (Enter keeps it): "
 	}
-	if rep.Happened, err = c.read(ctx, prompt, false); err != nil {
+	if rep.Happened, err = c.read(ctx, prompt); err != nil {
 		return rep, err
 	}
 	if rep.Happened == "" {

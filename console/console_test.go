@@ -104,13 +104,13 @@ func TestConsoleShareEntry(t *testing.T) {
 	submitted := 0
 	entry := room.ShareEntry{
 		Holder: room.Participant{ID: "cid", Name: "Cid Cole"}, Label: "user PIN", K: 1, M: 2, Words: 3,
-		CheckWord: func(i int, w string) error {
-			if w == "bad" {
-				return errors.New("not a word of the list")
+		Word: func(i int, typed []byte) (string, error) {
+			if string(typed) == "bad" {
+				return "", errors.New("not a word of the list")
 			}
-			return nil
+			return string(typed), nil
 		},
-		Complete: func(int, string) []string { return nil },
+		Complete: func(int, []byte) []string { return nil },
 		Submit: func(words []string) error {
 			submitted++
 			if submitted == 1 {

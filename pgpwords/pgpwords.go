@@ -17,6 +17,7 @@
 package pgpwords
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sort"
@@ -85,6 +86,42 @@ func Lookup(word string) (b byte, col Column, ok bool) {
 	return e.b, e.col, ok
 }
 
+// maxTyped bounds what typed input is looked at: no list word is longer
+// than 11 letters, so past it only the cost of comparing grows.
+const maxTyped = 32
+
+// folded is typed input trimmed of surrounding space and lowercased into
+// buf, which lives on the caller's stack and is cleared by it: letters that
+// may spell a share are never copied into a string that cannot be wiped.
+func folded(buf *[maxTyped]byte, typed []byte) []byte {
+	t := bytes.TrimSpace(typed)
+	n := copy(buf[:], t)
+	for i := range n {
+		if c := buf[i]; 'A' <= c && c <= 'Z' {
+			buf[i] = c + 'a' - 'A'
+		}
+	}
+	return buf[:n]
+}
+
+// Typed decodes the letters typed at position pos, checking that they are a
+// word of the list and of the column pos takes, and returns the list's own
+// word: the typed letters are not kept, as a string or otherwise.
+func Typed(pos int, typed []byte) (word string, b byte, err error) {
+	var buf [maxTyped]byte
+	defer clear(buf[:])
+	f := folded(&buf, typed)
+	// A map index by string(f) does not copy f.
+	e, ok := index[string(f)]
+	if !ok || len(bytes.TrimSpace(typed)) > maxTyped {
+		return "", 0, &UnknownWordError{Pos: pos, Nearest: Nearest(pos, typed, 3)}
+	}
+	if want := ColumnAt(pos); e.col != want {
+		return "", 0, &ColumnError{Pos: pos, Want: want}
+	}
+	return Word(pos, e.b), e.b, nil
+}
+
 // ErrEmpty is returned by Decode for no words at all.
 var ErrEmpty = errors.New("no words given")
 
@@ -134,14 +171,8 @@ func (e *ColumnError) Error() string {
 // DecodeWord decodes the word at position pos, checking that it is in the
 // list and in the column pos takes.
 func DecodeWord(pos int, word string) (byte, error) {
-	b, col, ok := Lookup(word)
-	if !ok {
-		return 0, &UnknownWordError{Pos: pos, Nearest: Nearest(pos, word, 3)}
-	}
-	if want := ColumnAt(pos); col != want {
-		return 0, &ColumnError{Pos: pos, Want: want}
-	}
-	return b, nil
+	_, b, err := Typed(pos, []byte(word))
+	return b, err
 }
 
 // Decode turns words back into bytes. It stops at the first word that is
@@ -187,53 +218,61 @@ func misplacement(words []string, i int) Cause {
 	return CauseUnknown
 }
 
-// Complete returns, alphabetically, the words of the column position pos
-// takes that begin with prefix (ignoring case).
-func Complete(pos int, prefix string) []string {
-	list := &even
-	if ColumnAt(pos) == Odd {
-		list = &odd
+// lists are the two lists in lower case, for comparing with typed input.
+var lists = func() (l [2][256]string) {
+	for i := range 256 {
+		l[Even][i], l[Odd][i] = strings.ToLower(even[i]), strings.ToLower(odd[i])
 	}
-	p := strings.ToLower(strings.TrimSpace(prefix))
+	return l
+}()
+
+// column is the list position pos takes, as written and in lower case.
+func column(pos int) (words, lower *[256]string) {
+	if ColumnAt(pos) == Odd {
+		return &odd, &lists[Odd]
+	}
+	return &even, &lists[Even]
+}
+
+// Complete returns, alphabetically, the words of the column position pos
+// takes that begin with the typed prefix (ignoring case).
+func Complete(pos int, prefix []byte) []string {
+	words, lower := column(pos)
+	var buf [maxTyped]byte
+	defer clear(buf[:])
+	p := folded(&buf, prefix)
 	var out []string
-	for _, w := range list {
-		if strings.HasPrefix(strings.ToLower(w), p) {
-			out = append(out, w)
+	for i, w := range lower {
+		// Comparing with string(p) does not copy p.
+		if len(w) >= len(p) && w[:len(p)] == string(p) {
+			out = append(out, words[i])
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i]) < strings.ToLower(out[j]) })
 	return out
 }
 
-const maxTyped = 32
-
 // Nearest returns up to k words of the column position pos takes, closest to
-// word by edit distance (a swap of two adjacent letters counts as one edit),
-// ties broken alphabetically.
-func Nearest(pos int, word string, k int) []string {
-	list := &even
-	if ColumnAt(pos) == Odd {
-		list = &odd
-	}
-	w := strings.ToLower(strings.TrimSpace(word))
-	if len(w) > maxTyped {
-		// No list word is longer than 11 letters: past maxTyped only the
-		// cost of comparing grows, never the quality of the answer.
-		w = w[:maxTyped]
-	}
+// the typed word by edit distance (a swap of two adjacent letters counts as
+// one edit), ties broken alphabetically.
+func Nearest(pos int, typed []byte, k int) []string {
+	words, lower := column(pos)
+	var buf [maxTyped]byte
+	defer clear(buf[:])
+	w := folded(&buf, typed)
 	type cand struct {
-		word string
-		d    int
+		word, lower string
+		d           int
 	}
-	cands := make([]cand, 0, len(list))
-	for _, c := range list {
-		cands = append(cands, cand{c, distance(w, strings.ToLower(c))})
+	cands := make([]cand, 0, len(words))
+	for i, c := range words {
+		cands = append(cands, cand{c, lower[i], distance(w, lower[i])})
 	}
 	sort.Slice(cands, func(i, j int) bool {
 		if cands[i].d != cands[j].d {
 			return cands[i].d < cands[j].d
 		}
-		return strings.ToLower(cands[i].word) < strings.ToLower(cands[j].word)
+		return cands[i].lower < cands[j].lower
 	})
 	out := make([]string, 0, k)
 	for _, c := range cands[:min(k, len(cands))] {
@@ -244,27 +283,26 @@ func Nearest(pos int, word string, k int) []string {
 
 // distance is the optimal-string-alignment distance: insertions, deletions,
 // substitutions and transpositions of adjacent letters, the typist's errors.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
+// The list is ASCII, so bytes are letters.
+func distance(a []byte, b string) int {
+	var rows [3][maxTyped + 1]int
+	prev2, prev, cur := &rows[0], &rows[1], &rows[2]
+	for j := 0; j <= len(b); j++ {
 		prev[j] = j
 	}
-	for i := 1; i <= len(ra); i++ {
+	for i := 1; i <= len(a); i++ {
 		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
+		for j := 1; j <= len(b); j++ {
 			cost := 1
-			if ra[i-1] == rb[j-1] {
+			if a[i-1] == b[j-1] {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
 				cur[j] = min(cur[j], prev2[j-2]+1)
 			}
 		}
 		prev2, prev, cur = prev, cur, prev2
 	}
-	return prev[len(rb)]
+	return prev[len(b)]
 }

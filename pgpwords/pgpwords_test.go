@@ -145,7 +145,7 @@ func TestNearestSuggestsTheIntendedWord(t *testing.T) {
 		{1, "yucatn", "Yucatan"},
 		{0, "ZULU", "Zulu"},
 	} {
-		got := pgpwords.Nearest(tc.pos, tc.typed, 3)
+		got := pgpwords.Nearest(tc.pos, []byte(tc.typed), 3)
 		if len(got) != 3 || got[0] != tc.out {
 			t.Errorf("Nearest(%d, %q) = %v, want %q first", tc.pos, tc.typed, got, tc.out)
 		}
@@ -170,11 +170,11 @@ func TestComplete(t *testing.T) {
 		{1, "ad", []string{"adroitness", "adviser"}},
 		{0, "zu", []string{"Zulu"}},
 	} {
-		if got := pgpwords.Complete(tc.pos, tc.prefix); !slices.Equal(got, tc.want) {
+		if got := pgpwords.Complete(tc.pos, []byte(tc.prefix)); !slices.Equal(got, tc.want) {
 			t.Errorf("Complete(%d, %q) = %v, want %v", tc.pos, tc.prefix, got, tc.want)
 		}
 	}
-	if got := len(pgpwords.Complete(1, "")); got != 256 {
+	if got := len(pgpwords.Complete(1, nil)); got != 256 {
 		t.Errorf("Complete with empty prefix gave %d words", got)
 	}
 }
@@ -194,6 +194,39 @@ func FuzzDecode(f *testing.F) {
 			if !strings.EqualFold(words[i], again[i]) {
 				t.Fatalf("word %d: %q decoded and encoded to %q", i, words[i], again[i])
 			}
+		}
+	})
+}
+
+// Typed letters are looked up without being copied to the heap: a string
+// made of them could not be wiped.
+func TestTypedMakesNoCopy(t *testing.T) {
+	typed := []byte("  AardVark ")
+	allocs := testing.AllocsPerRun(100, func() {
+		if w, b, err := pgpwords.Typed(0, typed); err != nil || w != "aardvark" || b != 0 {
+			t.Fatalf("Typed = %q, %d, %v", w, b, err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("Typed allocated %v times for a valid word", allocs)
+	}
+}
+
+func FuzzTyped(f *testing.F) {
+	for _, s := range []string{"aardvark", " Zulu ", "adroitness", "", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", "a\x00b"} {
+		f.Add(0, []byte(s))
+		f.Add(1, []byte(s))
+	}
+	f.Fuzz(func(t *testing.T, pos int, typed []byte) {
+		if pos < 0 {
+			pos = -pos
+		}
+		w, b, err := pgpwords.Typed(pos, typed)
+		if err != nil {
+			return
+		}
+		if pgpwords.Word(pos, b) != w || !strings.EqualFold(strings.TrimSpace(string(typed)), w) {
+			t.Fatalf("Typed(%d, %q) = %q, %d", pos, typed, w, b)
 		}
 	})
 }

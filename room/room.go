@@ -155,13 +155,15 @@ type ShareEntry struct {
 	Label  string // the share set's label
 	K, M   int    // this is share K of the M needed
 	Words  int    // how many words a share has
-	// CheckWord checks the word at position i (0-based) as typed; the error
-	// names the nearest valid words.
-	CheckWord func(i int, word string) error
-	// Complete offers completions of a prefix at position i.
-	Complete func(i int, prefix string) []string
-	// Submit checks the whole share; a nil error means it was accepted.
-	// The UI zeroes nothing: the runner owns the words it is handed.
+	// Word checks the letters typed at position i (0-based) and returns the
+	// word of the list they spell; the error names the nearest valid words.
+	// The letters stay in a byte slice the UI wipes, never in a string.
+	Word func(i int, typed []byte) (string, error)
+	// Complete offers completions of the letters typed at position i.
+	Complete func(i int, prefix []byte) []string
+	// Submit checks the whole share, the words as Word and Complete gave
+	// them; a nil error means it was accepted. The runner clears the slice
+	// once it is done with it.
 	Submit func(words []string) error
 }
 

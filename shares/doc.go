@@ -70,7 +70,7 @@
 // material: unknown words ([pgpwords.UnknownWordError], whose Nearest field
 // carries suggestions for the person typing, not for logs), words in the wrong
 // column ([pgpwords.ColumnError], with a guess at a swap or a shift),
-// [LengthError], [ChecksumError], [FormatError], [ErrEmpty]. [CheckWord]
+// [LengthError], [ChecksumError], [FormatError], [ErrEmpty]. [Word]
 // gives the same per-word verdict while a word is typed, and [Complete]
 // offers the words that fit a prefix at a position.
 //
@@ -107,7 +107,11 @@
 //
 // Share payloads and every intermediate buffer holding a part or a candidate
 // secret are wiped when done ([Share.Zero], [Collector.Zero]); the secret Split
-// and Combine return is the caller's to wipe, with Go's clear. Words
-// and lines are Go strings, which cannot be wiped: keep them no longer than
-// needed. A Share prints as its set id and index only.
+// and Combine return is the caller's to wipe, with Go's clear. Typed letters
+// stay in byte slices the typist's UI wipes: [Word] and [Complete] read them
+// without copying them into strings, and a share's words travel as the
+// list's own strings, constants of the program, in a slice that is cleared
+// after use; no string holds what a holder typed. A share's one-line form
+// (ParseLine) is a string and cannot be wiped: it is for share files, not
+// for typing. A Share prints as its set id and index only.
 package shares

@@ -109,18 +109,19 @@ func (s *Share) Zero() {
 // WordsPerShare returns how many words each share of the set has.
 func WordsPerShare(rec *Record) int { return rec.SecretBytes + overhead }
 
-// CheckWord checks the word typed at position pos (0-based) of a share: it
-// must be in the PGP word list and in the column pos takes. It returns a
+// Word checks the letters typed at position pos (0-based) of a share: they
+// must spell a word of the PGP word list, of the column pos takes. It
+// returns the list's word, so that the typed letters need not be kept, or a
 // *pgpwords.UnknownWordError, whose Nearest field holds suggestions for the
 // person typing, or a *pgpwords.ColumnError.
-func CheckWord(pos int, word string) error {
-	_, err := pgpwords.DecodeWord(pos, word)
-	return err
+func Word(pos int, typed []byte) (string, error) {
+	w, _, err := pgpwords.Typed(pos, typed)
+	return w, err
 }
 
 // Complete returns the words that may be typed at position pos and begin
-// with prefix.
-func Complete(pos int, prefix string) []string {
+// with the typed prefix.
+func Complete(pos int, prefix []byte) []string {
 	return pgpwords.Complete(pos, prefix)
 }
 

@@ -93,10 +93,14 @@ func (s *Session) openToken(uri string) (Token, error) {
 	return t, nil
 }
 
-// shareEntry is the share-entry prompt for holder; submit checks the words.
+// shareEntry is the share-entry prompt for holder; submit checks the words,
+// which are cleared after it.
 func shareEntry(holder room.Participant, rec *shares.Record, k, m int, submit func([]string) error) room.ShareEntry {
 	return room.ShareEntry{Holder: holder, Label: rec.Label, K: k, M: m, Words: shares.WordsPerShare(rec),
-		CheckWord: shares.CheckWord, Complete: shares.Complete, Submit: submit}
+		Word: shares.Word, Complete: shares.Complete, Submit: func(words []string) error {
+			defer clear(words)
+			return submit(words)
+		}}
 }
 
 // shareData names one share in events: by set, index and fingerprint, never

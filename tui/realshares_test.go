@@ -25,7 +25,7 @@ func TestShareEntryWithRealShares(t *testing.T) {
 	}
 	c := shares.NewCollector(rec)
 	entry := room.ShareEntry{Holder: carol, Label: "hsm-user", K: 1, M: 2, Words: shares.WordsPerShare(rec),
-		CheckWord: shares.CheckWord, Complete: shares.Complete,
+		Word: shares.Word, Complete: shares.Complete,
 		Submit: func(words []string) error {
 			s, err := shares.Decode(words)
 			if err != nil {
@@ -55,9 +55,9 @@ func TestShareEntryWithRealShares(t *testing.T) {
 
 	// Every word valid, one of them the wrong one: the checksum catches it.
 	bad := slices.Clone(good)
-	bad[4] = shares.Complete(4, "")[0]
+	bad[4] = shares.Complete(4, nil)[0]
 	if strings.EqualFold(bad[4], good[4]) {
-		bad[4] = shares.Complete(4, "")[1]
+		bad[4] = shares.Complete(4, nil)[1]
 	}
 	typeWords(r, strings.Join(bad, " ")+" ")
 	r.waitFor("check words do not match")

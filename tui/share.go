@@ -13,7 +13,8 @@ import (
 
 // shareEntry collects one crypto officer's share word by word. The words are
 // never drawn: the screen shows a tick per accepted position, and the letters
-// being typed show only as "typing".
+// being typed show only as "typing". The letters live in buf, wiped as each
+// word ends, and never in a string; an accepted word is the list's own.
 type shareEntry struct {
 	s     room.ShareEntry
 	words []string
@@ -86,7 +87,7 @@ func (p *shareEntry) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
 // live remarks on the letters typed so far, before the word is finished.
 func (p *shareEntry) live() {
 	p.hint = ""
-	if len(p.buf) > 0 && p.s.Complete != nil && len(p.s.Complete(len(p.words), string(p.buf))) == 0 {
+	if len(p.buf) > 0 && p.s.Complete != nil && len(p.s.Complete(len(p.words), p.buf)) == 0 {
 		p.hint = "no word for this position starts with these letters: backspace to correct"
 	}
 }
@@ -102,28 +103,29 @@ func (p *shareEntry) next() (result, bool, tea.Cmd) {
 	if len(p.buf) == 0 {
 		return result{}, false, nil
 	}
-	i, typed := len(p.words), string(p.buf)
-	word := typed
+	i := len(p.words)
+	var c []string
 	if p.s.Complete != nil {
-		switch c := p.s.Complete(i, typed); {
-		case len(c) == 1:
-			word = c[0]
-		case len(c) > 1 && (p.s.CheckWord == nil || p.s.CheckWord(i, typed) != nil):
-			p.hint = fmt.Sprintf("more letters needed: %d words start like this", len(c))
-			return result{}, false, nil
-		}
+		c = p.s.Complete(i, p.buf)
+	}
+	// A unique completion is the word; otherwise the letters must spell one.
+	var word string
+	var err error
+	if len(c) == 1 {
+		word = c[0]
+	} else if word, err = p.s.Word(i, p.buf); err != nil && len(c) > 1 {
+		p.hint = fmt.Sprintf("more letters needed: %d words start like this", len(c))
+		return result{}, false, nil
 	}
 	p.clearBuf()
 	p.hint = ""
-	if p.s.CheckWord != nil {
-		if err := p.s.CheckWord(i, word); err != nil {
-			p.err = err.Error()
-			var near suggester
-			if errors.As(err, &near) && len(near.Suggestions()) > 0 {
-				p.err += "; nearest: " + strings.Join(near.Suggestions()[:min(len(near.Suggestions()), 3)], ", ")
-			}
-			return result{}, false, nil
+	if err != nil {
+		p.err = err.Error()
+		var near suggester
+		if errors.As(err, &near) && len(near.Suggestions()) > 0 {
+			p.err += "; nearest: " + strings.Join(near.Suggestions()[:min(len(near.Suggestions()), 3)], ", ")
 		}
+		return result{}, false, nil
 	}
 	p.err = ""
 	p.words = append(p.words, word)

@@ -23,20 +23,21 @@ func FuzzShareEntryNeverEchoes(f *testing.F) {
 	f.Fuzz(func(t *testing.T, keys string) {
 		var accepted []string
 		p := newShareEntry(room.ShareEntry{Holder: room.Participant{Name: "Carol Chen"}, Label: "set", K: 1, M: 2, Words: 4,
-			Complete: func(i int, prefix string) []string {
+			Complete: func(i int, prefix []byte) []string {
 				var out []string
 				for _, w := range words[i%2] {
-					if strings.HasPrefix(strings.ToLower(w), prefix) {
+					if strings.HasPrefix(strings.ToLower(w), string(prefix)) {
 						out = append(out, w)
 					}
 				}
 				return out
 			},
-			CheckWord: func(i int, w string) error {
-				if !slices.ContainsFunc(words[i%2], func(x string) bool { return strings.EqualFold(x, w) }) {
-					return errors.New("not a word of this position")
+			Word: func(i int, typed []byte) (string, error) {
+				at := slices.IndexFunc(words[i%2], func(x string) bool { return strings.EqualFold(x, string(typed)) })
+				if at < 0 {
+					return "", errors.New("not a word of this position")
 				}
-				return nil
+				return words[i%2][at], nil
 			},
 			Submit: func(ws []string) error { return errors.New("refused") },
 		})
@@ -62,7 +63,7 @@ func FuzzShareEntryNeverEchoes(f *testing.F) {
 					t.Fatalf("accepted word %q on the screen:\n%s", w, screen)
 				}
 			}
-			if b := string(p.buf); len(b) >= 3 && len(p.s.Complete(len(p.words), b)) > 0 && strings.Contains(screen, b) {
+			if b := string(p.buf); len(b) >= 3 && len(p.s.Complete(len(p.words), p.buf)) > 0 && strings.Contains(screen, b) {
 				t.Fatalf("letters %q on the screen:\n%s", b, screen)
 			}
 		}

@@ -20,27 +20,27 @@ var columns = [2][]string{
 
 var share = []string{"tactics", "Yucatan", "uproot", "retrieval", "snapline", "Wichita"}
 
-func complete(i int, prefix string) []string {
+func complete(i int, prefix []byte) []string {
 	var out []string
 	for _, w := range columns[i%2] {
-		if strings.HasPrefix(strings.ToLower(w), prefix) {
+		if strings.HasPrefix(strings.ToLower(w), string(prefix)) {
 			out = append(out, w)
 		}
 	}
 	return out
 }
 
-func checkWord(i int, word string) error {
-	in := func(col int) bool {
-		return slices.ContainsFunc(columns[col], func(w string) bool { return strings.EqualFold(w, word) })
+func word(i int, typed []byte) (string, error) {
+	in := func(col int) int {
+		return slices.IndexFunc(columns[col], func(w string) bool { return strings.EqualFold(w, string(typed)) })
 	}
-	switch {
-	case in(i % 2):
-		return nil
-	case in(1 - i%2):
-		return fmt.Errorf("word %d is a word of the other column: it may be swapped with its neighbour", i+1)
+	if at := in(i % 2); at >= 0 {
+		return columns[i%2][at], nil
 	}
-	return &unknownWord{pos: i, nearest: []string{"upset", "upshot"}}
+	if in(1-i%2) >= 0 {
+		return "", fmt.Errorf("word %d is a word of the other column: it may be swapped with its neighbour", i+1)
+	}
+	return "", &unknownWord{pos: i, nearest: []string{"upset", "upshot"}}
 }
 
 // unknownWord is a refusal that keeps its suggestions out of its message, as
@@ -60,7 +60,7 @@ func shareEntry(submit func([]string) error) room.ShareEntry {
 		submit = func([]string) error { return nil }
 	}
 	return room.ShareEntry{Holder: carol, Label: "hsm-user", K: 2, M: 3, Words: len(share),
-		CheckWord: checkWord, Complete: complete, Submit: submit}
+		Word: word, Complete: complete, Submit: submit}
 }
 
 // TestShareEntry drives the share-entry widget through each state and each

@@ -456,12 +456,13 @@ func enterShare(in *shareInput, total int, s stdio) (*shares.Share, int) {
 				errorf(s.err, "input ended in the middle of a share")
 				return nil, exitFailed
 			}
-			for _, w := range strings.Fields(string(line)) {
+			for _, typed := range bytes.Fields(line) {
 				if len(words) == total {
 					errorf(s.err, "more than %d words: the words after word %d were ignored", total, total)
 					break
 				}
-				if err := shares.CheckWord(len(words), w); err != nil {
+				w, err := shares.Word(len(words), typed)
+				if err != nil {
 					errorf(s.err, "%v", err)
 					hintf(s.err, "words 1 to %d are kept; type word %d again", len(words), len(words)+1)
 					break
@@ -471,6 +472,7 @@ func enterShare(in *shareInput, total int, s stdio) (*shares.Share, int) {
 			clear(line)
 		}
 		sh, err := shares.Decode(words)
+		clear(words)
 		if err == nil {
 			return sh, -1
 		}
