@@ -3,7 +3,9 @@ package scripts
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -11,195 +13,260 @@ import (
 	"github.com/ceremony-dev/ceremony/steps"
 )
 
-// fields reads a table argument and notices fields nobody asked for: a
-// misspelt `witnes = "IW"` must not silently drop a witness.
-type fields struct {
-	L      *lua.LState
-	t      *lua.LTable
-	what   string
-	used   map[string]bool
-	maxPos int
+// The declarations a script makes at its top level: ceremony, role, file,
+// act, step and input; param is in params.go. They build the Plan.
+
+// pendingFn is a step's function, placed once the plan stops growing.
+type pendingFn struct {
+	act, step int
+	fn        *lua.LFunction
 }
 
-func newFields(L *lua.LState, n int, what string) *fields {
-	f := &fields{L: L, what: what, used: map[string]bool{}}
-	switch v := L.Get(n).(type) {
-	case *lua.LTable:
-		f.t = v
-	case *lua.LNilType:
-		f.t = L.NewTable()
-	default:
-		L.RaiseError("%s expects a table, as in %s { ... }, not a %s", what, what, v.Type())
-	}
-	return f
+// stepDecl is what step { ... } returns, for its act to take.
+type stepDecl struct {
+	step Step
+	fn   *lua.LFunction
+	used bool
 }
 
-func (f *fields) get(key string) lua.LValue {
-	f.used[key] = true
-	return f.t.RawGetString(key)
-}
-
-func (f *fields) str(key string, required bool) string {
-	switch v := f.get(key).(type) {
-	case lua.LString:
-		if required && strings.TrimSpace(string(v)) == "" {
-			f.L.RaiseError("%s: %s must not be empty", f.what, key)
-		}
-		return string(v)
-	case *lua.LNilType:
-		if required {
-			f.L.RaiseError("%s: %s is required", f.what, key)
-		}
-		return ""
-	case lua.LNumber:
-		return v.String()
-	default:
-		f.L.RaiseError("%s: %s must be a string, not a %s", f.what, key, v.Type())
-		return ""
+func (s *Script) topLevel(L *lua.LState, what string) {
+	if s.cur != nil && s.cur.step != nil {
+		L.RaiseError("%s can only be used at the top level of the script, not inside a step's function", what)
 	}
 }
 
-// pos reads the i-th positional value, which must be a string.
-func (f *fields) pos(i int, required bool) string {
-	f.maxPos = max(f.maxPos, i)
-	switch v := f.t.RawGetInt(i).(type) {
-	case lua.LString:
-		if required && strings.TrimSpace(string(v)) == "" {
-			f.L.RaiseError("%s: the text must not be empty", f.what)
-		}
-		return string(v)
-	case *lua.LNilType:
-		if required {
-			f.L.RaiseError("%s: a text is required first, as in %s { \"...\" }", f.what, f.what)
-		}
-		return ""
-	default:
-		f.L.RaiseError("%s: value %d must be a string, not a %s", f.what, i, v.Type())
-		return ""
-	}
-}
+var identifier = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
 
-func (f *fields) int(key string, def int) int {
-	switch v := f.get(key).(type) {
-	case *lua.LNilType:
-		return def
-	case lua.LNumber:
-		n := int(v)
-		if lua.LNumber(n) != v || n < 0 || n > 1000 {
-			f.L.RaiseError("%s: %s must be a whole number from 0 to 1000", f.what, key)
-		}
-		return n
-	default:
-		f.L.RaiseError("%s: %s must be a number, not a %s", f.what, key, v.Type())
-		return 0
+// luaCeremony: ceremony { name=, version=, roles=, separate=, inputs= }
+func (s *Script) luaCeremony(L *lua.LState) int {
+	s.topLevel(L, "ceremony")
+	if s.plan != nil {
+		L.RaiseError("ceremony is declared twice (first at line %d)", s.plan.Line)
 	}
-}
-
-func (f *fields) bool(key string) bool {
-	switch v := f.get(key).(type) {
-	case *lua.LNilType:
-		return false
-	case lua.LBool:
-		return bool(v)
-	default:
-		f.L.RaiseError("%s: %s must be true or false, not a %s", f.what, key, v.Type())
-		return false
-	}
-}
-
-func (f *fields) table(key string) *lua.LTable {
-	switch v := f.get(key).(type) {
-	case *lua.LNilType:
-		return nil
-	case *lua.LTable:
-		return v
-	default:
-		f.L.RaiseError("%s: %s must be a table, not a %s", f.what, key, v.Type())
-		return nil
-	}
-}
-
-// strs reads a string or a list of strings.
-func (f *fields) strs(key string) []string {
-	switch v := f.get(key).(type) {
-	case *lua.LNilType:
-		return nil
-	case lua.LString:
-		return []string{string(v)}
-	case *lua.LTable:
-		var out []string
-		for i := 1; i <= v.Len(); i++ {
-			s, ok := v.RawGetInt(i).(lua.LString)
-			if !ok {
-				f.L.RaiseError("%s: %s must list strings", f.what, key)
+	f := newFields(L, 1, "ceremony")
+	p := &Plan{File: s.name, Line: where(L).Line}
+	p.Name = f.str("name", true)
+	p.Version = f.str("version", false)
+	if t := f.table("roles"); t != nil {
+		t.ForEach(func(k, v lua.LValue) {
+			id, ok := k.(lua.LString)
+			if !ok || !identifier.MatchString(string(id)) {
+				L.RaiseError("ceremony: role names must be identifiers such as CA or CO, not %s", k.String())
 			}
-			out = append(out, string(s))
-		}
-		return out
-	default:
-		f.L.RaiseError("%s: %s must be a string or a list of strings, not a %s", f.what, key, v.Type())
-		return nil
-	}
-}
-
-// input reads an input reference: input "ksr", or the bare name.
-func (f *fields) input(v lua.LValue, key string) string {
-	switch v := v.(type) {
-	case *lua.LNilType:
-		return ""
-	case lua.LString:
-		return string(v)
-	case *lua.LUserData:
-		if r, ok := v.Value.(inputRef); ok {
-			return string(r)
-		}
-	}
-	f.L.RaiseError("%s: %s must be an input, as in input \"ksr\"", f.what, key)
-	return ""
-}
-
-// The methods below make fields the steps.Args of a primitive.
-
-func (f *fields) Text(i int, required bool) string        { return f.pos(i, required) }
-func (f *fields) String(key string, required bool) string { return f.str(key, required) }
-func (f *fields) Int(key string, def int) int             { return f.int(key, def) }
-func (f *fields) Bool(key string) bool                    { return f.bool(key) }
-func (f *fields) Strings(key string) []string             { return f.strs(key) }
-
-func (f *fields) Input(key string) string {
-	if key == "" {
-		f.maxPos = max(f.maxPos, 1)
-		return f.input(f.t.RawGetInt(1), "the first value")
-	}
-	return f.input(f.get(key), key)
-}
-
-func (f *fields) Pattern(key string) string {
-	p := f.str(key, false)
-	if p != "" {
-		if err := checkPattern(p); err != nil {
-			f.L.RaiseError("%s: %s: %v", f.what, key, err)
-		}
-	}
-	return p
-}
-
-// done refuses fields that were not read.
-func (f *fields) done() {
-	f.t.ForEach(func(k, _ lua.LValue) {
-		switch k := k.(type) {
-		case lua.LString:
-			if !f.used[string(k)] {
-				f.L.RaiseError("%s: unknown field %q", f.what, string(k))
+			var r Role
+			switch v := v.(type) {
+			case *lua.LUserData:
+				rp, ok := v.Value.(*Role)
+				if !ok {
+					L.RaiseError("ceremony: role %s must be declared with role \"title\"", id)
+				}
+				r = *rp
+			case lua.LString:
+				r = Role{Title: string(v), Min: 1, Line: p.Line}
+			default:
+				L.RaiseError("ceremony: role %s must be declared with role \"title\"", id)
 			}
-		case lua.LNumber:
-			if int(k) > f.maxPos || int(k) < 1 || lua.LNumber(int(k)) != k {
-				f.L.RaiseError("%s: unexpected value at position %s", f.what, k.String())
-			}
-		default:
-			f.L.RaiseError("%s: unexpected key of type %s", f.what, k.Type())
+			r.ID = string(id)
+			p.Roles = append(p.Roles, r)
+		})
+	}
+	sort.Slice(p.Roles, func(i, j int) bool {
+		if p.Roles[i].Line != p.Roles[j].Line {
+			return p.Roles[i].Line < p.Roles[j].Line
 		}
+		return p.Roles[i].ID < p.Roles[j].ID
 	})
+	if t := f.table("separate"); t != nil {
+		for i := 1; i <= t.Len(); i++ {
+			group, ok := t.RawGetInt(i).(*lua.LTable)
+			if !ok || group.Len() < 2 {
+				L.RaiseError("ceremony: separate must be a list of role lists such as {\"CA\", \"IW\"}")
+			}
+			var ids []string
+			for j := 1; j <= group.Len(); j++ {
+				id, ok := group.RawGetInt(j).(lua.LString)
+				if !ok {
+					L.RaiseError("ceremony: separate lists role names as strings")
+				}
+				ids = append(ids, string(id))
+			}
+			p.Separate = append(p.Separate, ids)
+		}
+	}
+	if t := f.table("inputs"); t != nil {
+		t.ForEach(func(k, v lua.LValue) {
+			name, ok := k.(lua.LString)
+			if !ok || !identifier.MatchString(string(name)) {
+				L.RaiseError("ceremony: input names must be identifiers such as ksr, not %s", k.String())
+			}
+			var in *Input
+			if ud, ok := v.(*lua.LUserData); ok {
+				in, _ = ud.Value.(*Input)
+			}
+			if in == nil {
+				L.RaiseError("ceremony: input %s must be declared with file { \"title\" }", name)
+			}
+			c := *in
+			c.Name = string(name)
+			p.Inputs = append(p.Inputs, c)
+		})
+	}
+	sort.Slice(p.Inputs, func(i, j int) bool {
+		if p.Inputs[i].Line != p.Inputs[j].Line {
+			return p.Inputs[i].Line < p.Inputs[j].Line
+		}
+		return p.Inputs[i].Name < p.Inputs[j].Name
+	})
+	f.done()
+	// Acts declared before ceremony {} are kept.
+	if s.plan != nil {
+		p.Acts = s.plan.Acts
+	}
+	s.plan = p
+	return 0
+}
+
+// luaRole: role "title" or role { "title", min=, max=, remote= }
+func (s *Script) luaRole(L *lua.LState) int {
+	s.topLevel(L, "role")
+	r := &Role{Min: 1, Line: where(L).Line}
+	if title, ok := L.Get(1).(lua.LString); ok {
+		r.Title = string(title)
+	} else {
+		f := newFields(L, 1, "role")
+		r.Title = f.pos(1, true)
+		r.Min = f.int("min", 1)
+		r.Max = f.int("max", 0)
+		r.Remote = f.bool("remote")
+		f.done()
+		if r.Min < 0 || (r.Max > 0 && r.Max < r.Min) {
+			L.RaiseError("role %q: min %d and max %d do not make sense together", r.Title, r.Min, r.Max)
+		}
+	}
+	if strings.TrimSpace(r.Title) == "" {
+		L.RaiseError("role: a title is required, e.g. role \"Crypto Officer\"")
+	}
+	L.Push(&lua.LUserData{Value: r})
+	return 1
+}
+
+// DefaultMaxInput bounds an input file when the script gives no max.
+const DefaultMaxInput = 16 << 20
+
+var sha256Hex = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+
+// luaFile: file { "title", max = "1MiB", sha256 = "..." }
+func (s *Script) luaFile(L *lua.LState) int {
+	s.topLevel(L, "file")
+	in := &Input{Line: where(L).Line, MaxBytes: DefaultMaxInput}
+	if title, ok := L.Get(1).(lua.LString); ok {
+		in.Title = string(title)
+	} else {
+		f := newFields(L, 1, "file")
+		in.Title = f.pos(1, true)
+		if v := f.t.RawGetString("max"); v != lua.LNil {
+			f.used["max"] = true
+			n, err := parseSize(v)
+			if err != nil {
+				L.RaiseError("file %q: max: %v", in.Title, err)
+			}
+			in.MaxBytes = n
+		}
+		in.SHA256 = strings.ToLower(f.str("sha256", false))
+		if in.SHA256 != "" && !sha256Hex.MatchString(in.SHA256) {
+			L.RaiseError("file %q: sha256 must be 64 hex digits", in.Title)
+		}
+		f.done()
+	}
+	if strings.TrimSpace(in.Title) == "" {
+		L.RaiseError("file: a title is required, e.g. file { \"KSR from the ZSK operator\" }")
+	}
+	L.Push(&lua.LUserData{Value: in})
+	return 1
+}
+
+var sizeUnits = map[string]int64{"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30}
+
+var sizeForm = regexp.MustCompile(`^\s*(\d+)\s*([A-Za-z]*)\s*$`)
+
+func parseSize(v lua.LValue) (int64, error) {
+	var n, unit int64 = 0, 1
+	switch v := v.(type) {
+	case lua.LNumber:
+		n = int64(v)
+		if lua.LNumber(n) != v {
+			return 0, fmt.Errorf("%v is not a whole number of bytes", v)
+		}
+	case lua.LString:
+		m := sizeForm.FindStringSubmatch(string(v))
+		var u int64
+		ok := m != nil
+		if ok {
+			u, ok = sizeUnits[strings.ToUpper(m[2])]
+		}
+		if !ok {
+			return 0, fmt.Errorf("%q is not a size such as 4096, \"512KiB\" or \"1MiB\"", string(v))
+		}
+		var err error
+		if n, err = strconv.ParseInt(m[1], 10, 64); err != nil {
+			return 0, fmt.Errorf("%q is too large", string(v))
+		}
+		unit = u
+	default:
+		return 0, fmt.Errorf("a size is a number or a string such as \"1MiB\", not a %s", v.Type())
+	}
+	if n <= 0 || n > (1<<40)/unit {
+		return 0, fmt.Errorf("size must be between 1 byte and 1TiB")
+	}
+	return n * unit, nil
+}
+
+// luaAct: act "title" { step {...}, ... }
+func (s *Script) luaAct(L *lua.LState) int {
+	s.topLevel(L, "act")
+	title := L.CheckString(1)
+	line := where(L).Line
+	L.Push(L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		if s.plan == nil {
+			s.plan = &Plan{File: s.name}
+		}
+		a := Act{Number: len(s.plan.Acts) + 1, Title: title, Line: line}
+		var fns []*lua.LFunction
+		t.ForEach(func(k, v lua.LValue) {
+			if _, ok := k.(lua.LNumber); !ok {
+				L.RaiseError("act %q: unknown field %s (an act lists its steps)", title, k.String())
+			}
+		})
+		for i := 1; i <= t.Len(); i++ {
+			ud, ok := t.RawGetInt(i).(*lua.LUserData)
+			var d *stepDecl
+			if ok {
+				d, ok = ud.Value.(*stepDecl)
+			}
+			if !ok {
+				L.RaiseError("act %q: item %d is not a step { ... }", title, i)
+			}
+			if d.used {
+				L.RaiseError("act %q: the step at line %d is used twice", title, d.step.Line)
+			}
+			d.used = true
+			st := d.step
+			if st.Number == "" {
+				st.Number = strconv.Itoa(a.Number) + "." + strconv.Itoa(i)
+			}
+			a.Steps = append(a.Steps, st)
+			fns = append(fns, d.fn)
+		}
+		s.plan.Acts = append(s.plan.Acts, a)
+		for i, fn := range fns {
+			if fn != nil {
+				s.pending = append(s.pending, pendingFn{act: len(s.plan.Acts) - 1, step: i, fn: fn})
+			}
+		}
+		return 0
+	}))
+	return 1
 }
 
 // inputRef is what input "name" evaluates to.
@@ -290,64 +357,4 @@ type recorder struct{ calls []steps.Call }
 func (r *recorder) Do(_ context.Context, _ *Step, c steps.Call) (any, error) {
 	r.calls = append(r.calls, c)
 	return c.Placeholder(), nil
-}
-
-// toLua converts a host's result for the script.
-func toLua(L *lua.LState, v any) (lua.LValue, error) {
-	switch v := v.(type) {
-	case nil:
-		return lua.LNil, nil
-	case string:
-		return lua.LString(v), nil
-	case []byte:
-		return lua.LString(v), nil
-	case bool:
-		return lua.LBool(v), nil
-	case int:
-		return lua.LNumber(v), nil
-	case int64:
-		return lua.LNumber(v), nil
-	case uint64:
-		return lua.LNumber(v), nil
-	case float64:
-		return lua.LNumber(v), nil
-	case []string:
-		t := L.CreateTable(len(v), 0)
-		for _, x := range v {
-			t.Append(lua.LString(x))
-		}
-		return t, nil
-	case []any:
-		t := L.CreateTable(len(v), 0)
-		for _, x := range v {
-			lv, err := toLua(L, x)
-			if err != nil {
-				return nil, err
-			}
-			t.Append(lv)
-		}
-		return t, nil
-	case map[string]string:
-		t := L.CreateTable(0, len(v))
-		for k, x := range v {
-			t.RawSetString(k, lua.LString(x))
-		}
-		return t, nil
-	case map[string]any:
-		t := L.CreateTable(0, len(v))
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			lv, err := toLua(L, v[k])
-			if err != nil {
-				return nil, err
-			}
-			t.RawSetString(k, lv)
-		}
-		return t, nil
-	}
-	return nil, fmt.Errorf("a result of type %T cannot be handed to the script", v)
 }

@@ -2,6 +2,7 @@ package scripts
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -86,4 +87,64 @@ func MatchPattern(pattern, value string) (bool, error) {
 		return false, fmt.Errorf("pattern %q: %w", pattern, err)
 	}
 	return len(m) > 0, nil
+}
+
+// toLua converts a host's result for the script.
+func toLua(L *lua.LState, v any) (lua.LValue, error) {
+	switch v := v.(type) {
+	case nil:
+		return lua.LNil, nil
+	case string:
+		return lua.LString(v), nil
+	case []byte:
+		return lua.LString(v), nil
+	case bool:
+		return lua.LBool(v), nil
+	case int:
+		return lua.LNumber(v), nil
+	case int64:
+		return lua.LNumber(v), nil
+	case uint64:
+		return lua.LNumber(v), nil
+	case float64:
+		return lua.LNumber(v), nil
+	case []string:
+		t := L.CreateTable(len(v), 0)
+		for _, x := range v {
+			t.Append(lua.LString(x))
+		}
+		return t, nil
+	case []any:
+		t := L.CreateTable(len(v), 0)
+		for _, x := range v {
+			lv, err := toLua(L, x)
+			if err != nil {
+				return nil, err
+			}
+			t.Append(lv)
+		}
+		return t, nil
+	case map[string]string:
+		t := L.CreateTable(0, len(v))
+		for k, x := range v {
+			t.RawSetString(k, lua.LString(x))
+		}
+		return t, nil
+	case map[string]any:
+		t := L.CreateTable(0, len(v))
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			lv, err := toLua(L, v[k])
+			if err != nil {
+				return nil, err
+			}
+			t.RawSetString(k, lv)
+		}
+		return t, nil
+	}
+	return nil, fmt.Errorf("a result of type %T cannot be handed to the script", v)
 }

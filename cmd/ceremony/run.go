@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -64,23 +63,6 @@ func runRun(args []string, s stdio) int {
 		return code
 	}
 	return c.start(*ui, s)
-}
-
-// uiFlags are the UI choices every ceremony command takes.
-type uiFlags struct {
-	plain, auto bool
-}
-
-// ceremonyFlags is the flag set of run, rehearse, resume and demo, with the
-// UI flags they share.
-func ceremonyFlags(s stdio, usage, about, example string) (*flag.FlagSet, *uiFlags) {
-	fs := newFlags(s, usage, about, example)
-	ui := &uiFlags{}
-	fs.BoolVar(&ui.plain, "plain", false, "use the plain line console (serial consoles, screen readers, pipes)")
-	if !strings.HasPrefix(usage, "run ") {
-		fs.BoolVar(&ui.auto, "auto", false, "rehearse unattended: the tool plays every participant")
-	}
-	return fs, ui
 }
 
 // ceremonyRun is everything a ceremony needs before its first step.
@@ -393,20 +375,4 @@ func resumeRun(dir string, s stdio) (*ceremonyRun, int) {
 		return fail(err)
 	}
 	return c, exitOK
-}
-
-// parseArgs parses flags wherever they stand among the arguments, as in
-// `ceremony rehearse demo.lua --auto --out DIR`, and returns the others.
-// The code is -1 to go on, or the exit code.
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, int) {
-	var pos []string
-	for {
-		if code := parseFlags(fs, args); code >= 0 {
-			return nil, code
-		}
-		if args = fs.Args(); len(args) == 0 {
-			return pos, -1
-		}
-		pos, args = append(pos, args[0]), args[1:]
-	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -65,32 +64,6 @@ func runShares(args []string, s stdio) int {
 	errorf(s.err, "unknown shares command %q", args[0])
 	hintf(s.err, "the shares commands are split, check and combine")
 	return exitUsage
-}
-
-// newFlags returns a FlagSet whose --help prints about, the flags and example
-// to stdout.
-func newFlags(s stdio, name, about, example string) *flag.FlagSet {
-	flags := flag.NewFlagSet(name, flag.ContinueOnError)
-	flags.SetOutput(s.err)
-	flags.Usage = func() {
-		fmt.Fprintf(s.out, "Usage: ceremony %s\n\n%s\n\nFlags:\n", name, about)
-		flags.SetOutput(s.out)
-		flags.PrintDefaults()
-		flags.SetOutput(s.err)
-		fmt.Fprintf(s.out, "\nEXAMPLE\n  %s\n", example)
-	}
-	return flags
-}
-
-// parseFlags returns -1 to go on, or the exit code.
-func parseFlags(flags *flag.FlagSet, args []string) int {
-	switch err := flags.Parse(args); {
-	case errors.Is(err, flag.ErrHelp):
-		return exitOK
-	case err != nil:
-		return exitUsage
-	}
-	return -1
 }
 
 func sharesSplit(args []string, s stdio) int {
