@@ -26,6 +26,26 @@ type sourcePackage struct {
 	Imports    []string
 }
 
+// parsed is one non-test file of a package, parsed.
+type parsed struct {
+	rel  string // "steps/hsm_sign.go"
+	file *ast.File
+}
+
+// files parses the package's non-test Go files.
+func (p sourcePackage) files(t *testing.T, fset *token.FileSet) []parsed {
+	t.Helper()
+	var out []parsed
+	for _, name := range p.GoFiles {
+		f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, parsed{strings.TrimPrefix(p.ImportPath, module+"/") + "/" + name, f})
+	}
+	return out
+}
+
 func listPackages(t *testing.T) []sourcePackage {
 	t.Helper()
 	out, err := exec.Command("go", "list", "-tags", "piv", "-json", "./...").Output()
@@ -74,13 +94,8 @@ func TestPrimitiveIsOneFile(t *testing.T) {
 		if !inSteps && !slices.Contains(p.Imports, stepsPath) {
 			continue
 		}
-		for _, name := range p.GoFiles {
-			path := filepath.Join(p.Dir, name)
-			f, err := parser.ParseFile(fset, path, nil, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rel := strings.TrimPrefix(p.ImportPath, module+"/") + "/" + name
+		for _, pf := range p.files(t, fset) {
+			rel := pf.rel
 			var visit func(n ast.Node) bool
 			visit = func(n ast.Node) bool {
 				switch n := n.(type) {
@@ -129,7 +144,7 @@ func TestPrimitiveIsOneFile(t *testing.T) {
 				}
 				return true
 			}
-			ast.Inspect(f, visit)
+			ast.Inspect(pf.file, visit)
 		}
 	}
 	for name, files := range names {
@@ -150,12 +165,8 @@ func primitiveTypes(t *testing.T, fset *token.FileSet, pkgs []sourcePackage) map
 		if p.ImportPath != module+"/steps" {
 			continue
 		}
-		for _, name := range p.GoFiles {
-			f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range f.Decls {
+		for _, pf := range p.files(t, fset) {
+			for _, d := range pf.file.Decls {
 				if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv != nil && fn.Name.Name == "Run" {
 					if id, ok := fn.Recv.List[0].Type.(*ast.Ident); ok {
 						types[id.Name] = true
@@ -182,12 +193,8 @@ func TestEventVocabulary(t *testing.T) {
 		default:
 			continue
 		}
-		for _, name := range p.GoFiles {
-			f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range f.Decls {
+		for _, pf := range p.files(t, fset) {
+			for _, d := range pf.file.Decls {
 				g, ok := d.(*ast.GenDecl)
 				if !ok || g.Tok != token.CONST {
 					continue

@@ -51,17 +51,10 @@ type keyData struct {
 }
 
 func (g GenerateKey) Run(ctx context.Context, h Host) (any, error) {
-	rec, err := h.Replay(g.Name, Replay{Final: []string{EvKey}, Steps: append(activationSteps, EvLogin),
-		Void: "interrupted before the key was recorded"})
-	if err != nil {
-		return nil, err
-	}
-	var d keyData
-	if rec.Found() {
-		err = rec.Decode(&d)
-	} else if d, err = g.generate(ctx, h, rec.Interrupted || h.Resumed()); err == nil {
-		err = h.Append(EvKey, "", d)
-	}
+	d, err := replayed(h, g, Replay{Final: []string{EvKey}, Steps: append(activationSteps, EvLogin),
+		Void: "interrupted before the key was recorded"}, func(interrupted bool) (keyData, error) {
+		return g.generate(ctx, h, interrupted || h.Resumed())
+	})
 	if err != nil {
 		return nil, err
 	}

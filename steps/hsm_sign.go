@@ -73,17 +73,8 @@ type signData struct {
 }
 
 func (s Sign) Run(ctx context.Context, h Host) (any, error) {
-	rec, err := h.Replay(s.Name, Replay{Final: []string{EvSigned}, Steps: append(activationSteps, EvLogin, transcript.TypeArtifact),
-		Void: "interrupted before the signature was recorded"})
-	if err != nil {
-		return nil, err
-	}
-	var d signData
-	if rec.Found() {
-		err = rec.Decode(&d)
-	} else if d, err = s.sign(ctx, h); err == nil {
-		err = h.Append(EvSigned, "", d)
-	}
+	d, err := replayed(h, s, Replay{Final: []string{EvSigned}, Steps: append(activationSteps, EvLogin, transcript.TypeArtifact),
+		Void: "interrupted before the signature was recorded"}, func(bool) (signData, error) { return s.sign(ctx, h) })
 	if err != nil {
 		return nil, err
 	}
