@@ -1,10 +1,11 @@
 package scripts
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -70,12 +71,7 @@ func (s *Script) luaCeremony(L *lua.LState) int {
 			p.Roles = append(p.Roles, r)
 		})
 	}
-	sort.Slice(p.Roles, func(i, j int) bool {
-		if p.Roles[i].Line != p.Roles[j].Line {
-			return p.Roles[i].Line < p.Roles[j].Line
-		}
-		return p.Roles[i].ID < p.Roles[j].ID
-	})
+	byLine(p.Roles, func(r Role) (int, string) { return r.Line, r.ID })
 	if t := f.table("separate"); t != nil {
 		for i := 1; i <= t.Len(); i++ {
 			group, ok := t.RawGetInt(i).(*lua.LTable)
@@ -111,12 +107,7 @@ func (s *Script) luaCeremony(L *lua.LState) int {
 			p.Inputs = append(p.Inputs, c)
 		})
 	}
-	sort.Slice(p.Inputs, func(i, j int) bool {
-		if p.Inputs[i].Line != p.Inputs[j].Line {
-			return p.Inputs[i].Line < p.Inputs[j].Line
-		}
-		return p.Inputs[i].Name < p.Inputs[j].Name
-	})
+	byLine(p.Inputs, func(in Input) (int, string) { return in.Line, in.Name })
 	f.done()
 	// Acts declared before ceremony {} are kept.
 	if s.plan != nil {
@@ -357,4 +348,14 @@ type recorder struct{ calls []steps.Call }
 func (r *recorder) Do(_ context.Context, _ *Step, c steps.Call) (any, error) {
 	r.calls = append(r.calls, c)
 	return c.Placeholder(), nil
+}
+
+// byLine puts declarations read from a Lua table, whose order Lua does not
+// keep, in the order of the script's lines, then by name.
+func byLine[T any](xs []T, key func(T) (int, string)) {
+	slices.SortFunc(xs, func(a, b T) int {
+		la, na := key(a)
+		lb, nb := key(b)
+		return cmp.Or(cmp.Compare(la, lb), strings.Compare(na, nb))
+	})
 }

@@ -3,7 +3,6 @@ package scripts
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -209,12 +208,7 @@ func (s *Script) params(given map[string]any) error {
 	default:
 		return &Error{File: s.name, Msg: "params must be a table of param { ... } declarations"}
 	}
-	sort.Slice(decl, func(i, j int) bool {
-		if decl[i].Line != decl[j].Line {
-			return decl[i].Line < decl[j].Line
-		}
-		return decl[i].Name < decl[j].Name
-	})
+	byLine(decl, func(p Param) (int, string) { return p.Line, p.Name })
 	for name := range given {
 		if !slices.ContainsFunc(decl, func(p Param) bool { return p.Name == name }) {
 			return &Error{File: s.name, Msg: fmt.Sprintf("the configuration sets parameter %q, which the script does not declare", name)}
