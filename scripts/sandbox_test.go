@@ -61,11 +61,13 @@ func TestSandboxCorpus(t *testing.T) {
 	}
 }
 
-// refuseWithin is two seconds, or twenty under the race detector, which
-// slows the copying of large strings and the collector by as much.
+// refuseWithin bounds how long a refusal may take: it tells a refusal from
+// a hang, on a machine busy with the other tests, and is no speed target
+// (the benchmarks are). The race detector slows the copying of large
+// strings and the collector tenfold.
 func refuseWithin() time.Duration {
 	if raceEnabled {
-		return 20 * time.Second
+		return 60 * time.Second
 	}
-	return 2 * time.Second
+	return 10 * time.Second
 }

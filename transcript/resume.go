@@ -31,17 +31,23 @@ func Resume(dir string, opts ...Option) (*Writer, []Event, error) {
 	if rep == nil {
 		return nil, nil, err
 	}
-	switch rep.Verdict {
-	case Complete:
+	switch {
+	case rep.Verdict == Complete:
 		return nil, nil, ErrEnded
-	case Invalid:
+	case errors.Is(err, errFinalMissing):
+		// A finished ceremony stays finished, whatever became of its
+		// checkpoint file: resuming it would sign past its final
+		// checkpoint. Only a crash between ceremony.end and that
+		// checkpoint is resumed, to sign it.
+		return nil, nil, fmt.Errorf("%w: %w", ErrEnded, err)
+	case rep.Verdict == Invalid:
 		return nil, nil, fmt.Errorf("cannot resume an invalid transcript: %w", err)
 	}
 	if rep.Events == 0 {
 		return nil, nil, fmt.Errorf("cannot resume: %w", err)
 	}
-	if rep.Ended && len(rep.Unrecorded) > 0 {
-		return nil, nil, fmt.Errorf("cannot resume: %w", &FileError{Name: ArtifactsDir + "/" + rep.Unrecorded[0]})
+	if err := removeReplaceTemps(dir); err != nil {
+		return nil, nil, err
 	}
 	path := filepath.Join(dir, TranscriptFile)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
@@ -117,4 +123,21 @@ func resume(f *os.File, dir string, rep *Report, cfg config) (*Writer, []Event, 
 		}
 	}
 	return w, events, nil
+}
+
+// removeReplaceTemps removes what a crash while the checkpoint file was
+// being replaced left: the file itself is the old one or the new one.
+func removeReplaceTemps(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if isReplaceTemp(e.Name()) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -121,7 +121,7 @@ func Verify(path string, opts VerifyOptions) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &verifier{opts: opts, rep: &Report{SessionKeys: []SessionKey{}, Artifacts: []Artifact{}}}
+	v := &verifier{opts: opts, rep: &Report{SessionKeys: []SessionKey{}, Artifacts: []Artifact{}}, listed: map[string]map[string]bool{}}
 	if fi.IsDir() {
 		v.dir = path
 		v.rep.Bundle = true
@@ -130,9 +130,9 @@ func Verify(path string, opts VerifyOptions) (*Report, error) {
 			return nil, err
 		}
 	}
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
-		return nil, err
+		return nil, &FileError{Name: filepath.Base(path), Err: err}
 	}
 	defer f.Close()
 	if err := v.run(f); err != nil {
@@ -161,6 +161,12 @@ type verifier struct {
 	prevTime       [len(timeLayout)]byte
 	lastCheckpoint bool            // the last valid line is a checkpoint
 	recorded       map[string]bool // artifact names
+	// listed holds, for each directory of the bundle, the names of the
+	// files the transcript accounts for.
+	listed map[string]map[string]bool
+	// leftover is a temporary file an interrupted checkpoint replacement
+	// left in the bundle.
+	leftover string
 
 	file      *fileCheckpoint
 	cosigners []note.Verifier
@@ -177,12 +183,12 @@ type fileCheckpoint struct {
 }
 
 func (v *verifier) readCheckpointFile() error {
-	f, err := os.Open(filepath.Join(v.dir, CheckpointFile))
+	f, err := openRegular(filepath.Join(v.dir, CheckpointFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
-		return err
+		return &FileError{Name: CheckpointFile, Err: err}
 	}
 	defer f.Close()
 	raw, err := io.ReadAll(io.LimitReader(f, 1<<16))
@@ -305,6 +311,9 @@ func (v *verifier) begin(n uint64, ev *rawEvent) error {
 	if err := json.Unmarshal(ev.data, &b); err != nil {
 		return &StructureError{Line: n, Reason: "ceremony.begin data: " + err.Error()}
 	}
+	if err := exactKeys(n, ev.data, beginKeys); err != nil {
+		return err
+	}
 	if b.Format != Format {
 		return &StructureError{Line: n, Reason: fmt.Sprintf("format %q is not %q", b.Format, Format)}
 	}
@@ -335,27 +344,27 @@ func (v *verifier) begin(n uint64, ev *rawEvent) error {
 			return err
 		}
 	}
-	return v.modules(n, b.Modules)
+	if err := v.recordedFiles(n, ModulesDir, b.Modules); err != nil {
+		return err
+	}
+	return v.recordedFiles(n, InputsDir, b.Inputs)
 }
 
-// modules checks that modules/ holds exactly the recorded module files.
-func (v *verifier) modules(n uint64, want map[string]string) error {
+// recordedFiles checks the files ceremony.begin records in dir (modules,
+// inputs) against their hashes.
+func (v *verifier) recordedFiles(n uint64, dir string, want map[string]string) error {
+	names := map[string]bool{}
 	for name, sum := range want {
 		if !validArtifactName(name) {
-			return &StructureError{Line: n, Reason: fmt.Sprintf("module name %q is not valid", name)}
+			return &StructureError{Line: n, Reason: fmt.Sprintf("%s name %q is not valid", dir, name)}
 		}
-		if err := v.checkFileHash(n, ModulesDir+"/"+name, sum, -1); err != nil {
+		if err := v.checkFileHash(n, dir+"/"+name, sum, -1); err != nil {
 			return err
 		}
+		names[name] = true
 	}
-	entries, err := os.ReadDir(filepath.Join(v.dir, ModulesDir))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return &FileError{Name: ModulesDir, Err: err}
-	}
-	for _, e := range entries {
-		if _, ok := want[e.Name()]; !ok {
-			return &FileError{Name: ModulesDir + "/" + e.Name()}
-		}
+	if len(names) > 0 {
+		v.listed[dir] = names
 	}
 	return nil
 }
@@ -380,6 +389,29 @@ func (v *verifier) addKey(n uint64, vkey string) error {
 
 // exactData decodes a package-written event's data into dst and checks
 // that it holds nothing else.
+// exactKeys refuses ceremony.begin data whose keys differ in case from the
+// ones the package writes: Go's JSON matches keys regardless of case, a
+// hand check with jq does not, and both must read the same record.
+func exactKeys(n uint64, data []byte, own []string) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return &StructureError{Line: n, Reason: "ceremony.begin data: " + err.Error()}
+	}
+	for k := range m {
+		for _, o := range own {
+			if k != o && strings.EqualFold(k, o) {
+				return &StructureError{Line: n, Reason: fmt.Sprintf("ceremony.begin data has key %q where %q belongs", k, o)}
+			}
+		}
+	}
+	for _, o := range own[:7] {
+		if _, ok := m[o]; !ok {
+			return &StructureError{Line: n, Reason: fmt.Sprintf("ceremony.begin data has no %q", o)}
+		}
+	}
+	return nil
+}
+
 func exactData(n uint64, ev *rawEvent, dst any) error {
 	if err := json.Unmarshal(ev.data, dst); err != nil {
 		return &StructureError{Line: n, Reason: fmt.Sprintf("%s data: %v", ev.typ, err)}
@@ -494,7 +526,7 @@ func (v *verifier) artifact(n uint64, ev *rawEvent) error {
 // checkFileHash compares a bundle file with its record; size < 0 means the
 // record has no size.
 func (v *verifier) checkFileHash(n uint64, name, want string, size int64) error {
-	f, err := os.Open(filepath.Join(v.dir, filepath.FromSlash(name)))
+	f, err := openRegular(filepath.Join(v.dir, filepath.FromSlash(name)))
 	if err != nil {
 		return &FileError{Name: name, Line: n, Err: err}
 	}
@@ -530,49 +562,38 @@ func (v *verifier) finish() error {
 	if v.file != nil && v.file.count > rep.Events {
 		return &TruncatedError{Covered: v.file.count, Have: rep.Events}
 	}
-	if rep.Events == 0 {
-		if rep.Torn != nil {
-			return rep.Torn
-		}
-		return &IncompleteError{Reason: "the transcript is empty"}
+	// A transcript with nothing after ceremony.begin proves nothing; only
+	// Resume takes it up, after a crash before the first step.
+	if rep.Events == 0 || rep.Events == 1 && !v.opts.allowUnrecorded {
+		return &StructureError{Line: rep.Events + 1, Reason: "the transcript holds no event after ceremony.begin"}
 	}
 	if v.dir != "" {
-		if err := v.unrecordedArtifacts(); err != nil {
+		v.listed[ArtifactsDir] = v.recorded
+		if err := v.checkListing(v.listed); err != nil {
 			return err
 		}
 	}
 	switch {
 	case rep.Torn != nil:
 		return rep.Torn
+	case v.leftover != "" && !v.opts.allowUnrecorded:
+		return &IncompleteError{Events: rep.Events, Reason: v.leftover + " was left by a crash while the checkpoint file was replaced"}
 	case !rep.Ended:
 		return &IncompleteError{Events: rep.Events, Reason: "no ceremony.end"}
 	case !v.lastCheckpoint:
 		return &IncompleteError{Events: rep.Events, Reason: "no checkpoint after ceremony.end"}
 	case v.dir != "" && v.file == nil:
-		return &IncompleteError{Events: rep.Events, Reason: "the bundle has no " + CheckpointFile + " file"}
+		return &FileError{Name: CheckpointFile, Err: errFinalMissing}
 	case v.dir != "" && v.file.count < rep.Events:
 		return &IncompleteError{Events: rep.Events, Reason: fmt.Sprintf("%s covers only %d events", CheckpointFile, v.file.count)}
 	}
 	return nil
 }
 
-func (v *verifier) unrecordedArtifacts() error {
-	entries, err := os.ReadDir(filepath.Join(v.dir, ArtifactsDir))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return &FileError{Name: ArtifactsDir, Err: err}
-	}
-	for _, e := range entries {
-		if v.recorded[e.Name()] {
-			continue
-		}
-		if v.opts.allowUnrecorded && e.Type().IsRegular() && validArtifactName(e.Name()) {
-			v.rep.Unrecorded = append(v.rep.Unrecorded, e.Name())
-			continue
-		}
-		return &FileError{Name: ArtifactsDir + "/" + e.Name()}
-	}
-	return nil
-}
+// errFinalMissing is a finished ceremony's bundle without its checkpoint
+// file: the transcript ends with its final checkpoint, and the file that
+// carries the witnesses' cosignatures is gone.
+var errFinalMissing = errors.New("is missing, though the transcript ends with its final checkpoint: the witnesses' cosignatures were in it")
 
 func classify(err error) Verdict {
 	var torn *TornError

@@ -214,6 +214,11 @@ func TestVerifyTruncation(t *testing.T) {
 		rep, err := verify(t, lone)
 		torn := n > 0 && orig[n-1] != '\n'
 		switch {
+		case bytes.Count(orig[:n], []byte("\n")) <= 1:
+			// Nothing after ceremony.begin is never a valid prefix.
+			if rep.Verdict != transcript.Invalid {
+				t.Fatalf("lone transcript cut at %d, before its second line: verdict %s (%v), want invalid", n, rep.Verdict, err)
+			}
 		case torn && rep.Verdict != transcript.Torn:
 			t.Fatalf("lone transcript cut at %d mid-line: verdict %s (%v), want torn", n, rep.Verdict, err)
 		case !torn && rep.Verdict != transcript.Incomplete:
@@ -328,9 +333,11 @@ func TestVerifyTypedErrors(t *testing.T) {
 		{"missing checkpoint file", func(t *testing.T, dir string) {
 			os.Remove(filepath.Join(dir, transcript.CheckpointFile))
 		}, func(t *testing.T, err error) {
-			var e *transcript.IncompleteError
-			if !errors.As(err, &e) {
-				t.Fatalf("%v, want IncompleteError", err)
+			// A finished ceremony's missing file is not an unfinished
+			// ceremony: it is reported as exactly what it is.
+			var e *transcript.FileError
+			if !errors.As(err, &e) || e.Name != transcript.CheckpointFile || !strings.Contains(err.Error(), "final checkpoint") {
+				t.Fatalf("%v, want the FileError of the missing checkpoint file", err)
 			}
 		}},
 		{"non-canonical last line", func(t *testing.T, dir string) {

@@ -25,6 +25,7 @@ const (
 	ConfigFile     = "config.toml"
 	ArtifactsDir   = "artifacts"
 	ModulesDir     = "modules"
+	InputsDir      = "inputs"
 )
 
 var (
@@ -46,7 +47,11 @@ type Header struct {
 	// Modules are the files the script required, by plain file name
 	// ("lib.lua"): written to modules/, each SHA-256 recorded in
 	// ceremony.begin, so that the bundle alone can be resumed and audited.
-	Modules   map[string][]byte
+	Modules map[string][]byte
+	// Inputs are the ceremony's input files as read once at its start, by
+	// the names the script declares: written to inputs/, each SHA-256
+	// recorded in ceremony.begin. Every primitive uses these bytes.
+	Inputs    map[string][]byte
 	Rehearsal bool // every event of a rehearsal bundle is marked; Verify reports it
 	// Data holds extra fields for ceremony.begin (binary hash, roster ...).
 	// It may not use the keys the package writes itself.
@@ -108,11 +113,14 @@ type beginData struct {
 	ScriptSHA256 string `json:"script_sha256"`
 	ConfigSHA256 string `json:"config_sha256"`
 	SessionKey   string `json:"session_key"`
-	// Modules maps each module file to its SHA-256.
+	// Modules maps each module file to its SHA-256; Inputs each input.
 	Modules map[string]string `json:"modules,omitempty"`
+	Inputs  map[string]string `json:"inputs,omitempty"`
 }
 
-var beginKeys = []string{"format", "id", "name", "version", "script_sha256", "config_sha256", "session_key", "modules"}
+// beginKeys are the keys of ceremony.begin the package writes; the first
+// seven are always there.
+var beginKeys = []string{"format", "id", "name", "version", "script_sha256", "config_sha256", "session_key", "modules", "inputs"}
 
 // Create makes the bundle directory dir, which must not exist, with
 // script.lua, config.toml, artifacts/ and a transcript whose first event,
@@ -149,21 +157,13 @@ func Create(dir string, h Header, opts ...Option) (w *Writer, err error) {
 	if err := os.Mkdir(filepath.Join(dir, ArtifactsDir), 0o755); err != nil {
 		return nil, err
 	}
-	var modules map[string]string
-	if len(h.Modules) > 0 {
-		if err := os.Mkdir(filepath.Join(dir, ModulesDir), 0o755); err != nil {
-			return nil, err
-		}
-		modules = make(map[string]string, len(h.Modules))
-		for name, src := range h.Modules {
-			if !validArtifactName(name) {
-				return nil, fmt.Errorf("module name %q: use letters, digits, '.', '_' or '-'", name)
-			}
-			if err := durable.Create(filepath.Join(dir, ModulesDir, name), src, 0o644); err != nil {
-				return nil, err
-			}
-			modules[name] = sha256Hex(src)
-		}
+	modules, err := writeFiles(filepath.Join(dir, ModulesDir), "module", h.Modules)
+	if err != nil {
+		return nil, err
+	}
+	inputs, err := writeFiles(filepath.Join(dir, InputsDir), "input", h.Inputs)
+	if err != nil {
+		return nil, err
 	}
 	f, err := os.OpenFile(filepath.Join(dir, TranscriptFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o644)
 	if err != nil {
@@ -183,7 +183,7 @@ func Create(dir string, h Header, opts ...Option) (w *Writer, err error) {
 	own, err := json.Marshal(beginData{
 		Format: Format, ID: h.ID, Name: h.Name, Version: h.Version,
 		ScriptSHA256: sha256Hex(h.Script), ConfigSHA256: sha256Hex(h.Config),
-		SessionKey: key.vkey, Modules: modules,
+		SessionKey: key.vkey, Modules: modules, Inputs: inputs,
 	})
 	if err != nil {
 		return nil, err
@@ -431,10 +431,35 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// writeFiles creates dir with the given files, and returns their hashes
+// for ceremony.begin; with no files, it creates nothing.
+func writeFiles(dir, what string, files map[string][]byte) (map[string]string, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return nil, err
+	}
+	sums := make(map[string]string, len(files))
+	for name, content := range files {
+		if !validArtifactName(name) {
+			return nil, fmt.Errorf("%s name %q: use letters, digits, '.', '_' or '-'", what, name)
+		}
+		if err := durable.Create(filepath.Join(dir, name), content, 0o644); err != nil {
+			return nil, err
+		}
+		sums[name] = sha256Hex(content)
+	}
+	return sums, nil
+}
+
 // ReplaceCheckpoint writes a new signed note to a bundle's checkpoint file,
 // atomically, so that a witness adding a cosignature can never leave a
 // half-written checkpoint behind. The caller is responsible for the note
 // being the bundle's checkpoint with its signatures kept.
 func ReplaceCheckpoint(dir string, signed []byte) error {
+	if err := removeReplaceTemps(dir); err != nil {
+		return err
+	}
 	return durable.Replace(filepath.Join(dir, CheckpointFile), signed, 0o644)
 }
