@@ -95,6 +95,10 @@ func (s Sign) sign(ctx context.Context, h Host) (signData, error) {
 	if err != nil {
 		return signData{}, fmt.Errorf("reading what to sign: %w", err)
 	}
+	digest := DigestOf(msg)
+	if want, ok := h.Session().confirmed[s.Input]; ok && s.Input != "" && digest.Hex != want {
+		return signData{}, fmt.Errorf("input %s has SHA-256 %s, not the %s the room confirmed: nothing is signed", s.Input, digest.Hex, want)
+	}
 	signer, err := tok.FindKey(s.Key)
 	if err != nil {
 		return signData{}, fmt.Errorf("key %q: %w", s.Key, err)
@@ -113,6 +117,6 @@ func (s Sign) sign(ctx context.Context, h Host) (signData, error) {
 			return signData{}, fmt.Errorf("saving the signature: %w", err)
 		}
 	}
-	return signData{Key: s.Key, Input: s.Input, Artifact: s.Artifact, MessageSHA256: DigestOf(msg).Hex, Algorithm: alg,
+	return signData{Key: s.Key, Input: s.Input, Artifact: s.Artifact, MessageSHA256: digest.Hex, Algorithm: alg,
 		Out: out, SHA256: DigestOf(sig).Hex, Recovered: saved}, nil
 }

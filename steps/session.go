@@ -36,8 +36,9 @@ type Session struct {
 	open      func(uri string) (Token, error)
 	init      func(uri string, so, user []byte) error
 	token     Token
-	active    bool      // logged in during this process
-	activated *Activate // the last recorded activation, redone live when its session is gone
+	confirmed map[string]string // input -> the SHA-256 the room confirmed out of band
+	active    bool              // logged in during this process
+	activated *Activate         // the last recorded activation, redone live when its session is gone
 }
 
 // set is what a run knows of one share set.
@@ -51,7 +52,7 @@ type set struct {
 // to open a token by PKCS #11 URI ("" for the configured one), and how to
 // initialise one. open and init may be nil where the ceremony has no token.
 func NewSession(sets map[string]*shares.Record, open func(uri string) (Token, error), init func(uri string, so, user []byte) error) *Session {
-	s := &Session{sets: map[string]*set{}, open: open, init: init}
+	s := &Session{sets: map[string]*set{}, open: open, init: init, confirmed: map[string]string{}}
 	for name, rec := range sets {
 		s.sets[name] = &set{rec: rec}
 	}

@@ -63,8 +63,16 @@ type oobData struct {
 func (v VerifyOOB) Run(ctx context.Context, h Host) (any, error) {
 	rec, err := h.Replay(v.Name, Replay{Final: []string{EvOOBConfirmed}, Steps: []string{EvOOBMismatch},
 		Void: "the comparison was interrupted and is made again"})
-	if err != nil || rec.Found() {
-		return rec.Found(), err
+	if err != nil {
+		return false, err
+	}
+	if rec.Found() {
+		var d oobData
+		if err := rec.Decode(&d); err != nil {
+			return false, err
+		}
+		h.Session().confirmed[v.Input] = d.SHA256
+		return true, nil
 	}
 	content, err := h.Input(v.Input)
 	if err != nil {
@@ -109,8 +117,11 @@ func (v VerifyOOB) Run(ctx context.Context, h Host) (any, error) {
 	case err != nil:
 		return false, err
 	}
-	err = h.Append(EvOOBConfirmed, remote.ID, oobData{Input: v.Input, SHA256: d.Hex, Remote: remote.ID})
-	return err == nil, err
+	if err := h.Append(EvOOBConfirmed, remote.ID, oobData{Input: v.Input, SHA256: d.Hex, Remote: remote.ID}); err != nil {
+		return false, err
+	}
+	h.Session().confirmed[v.Input] = d.Hex
+	return true, nil
 }
 
 // remote is who reads back: the step's witness in that role when there is

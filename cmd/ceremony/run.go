@@ -10,7 +10,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 
@@ -74,6 +76,7 @@ type ceremonyRun struct {
 	bundle    string
 	rehearsal bool
 	sets      map[string]*shares.Record // split at earlier ceremonies
+	inputs    map[string][]byte         // the inputs, read once
 	w         *transcript.Writer
 	recorded  []transcript.Event // for resume
 }
@@ -173,17 +176,21 @@ func prepare(path string, src []byte, configPath, out string, rehearsal bool, s 
 		hintf(s.err, "fix the script or the roster; ceremony check lists the same problems")
 		return nil, exitFailed
 	}
-	// Inputs are checked now, so that a missing or changed file stops the
-	// ceremony before it starts rather than in the middle of it.
+	// Inputs are read once, now: a missing or changed file stops the
+	// ceremony before it starts, and the bytes kept in the bundle are the
+	// bytes every step uses, whatever becomes of the file.
+	c.inputs = map[string][]byte{}
 	for _, in := range script.Plan().Inputs {
-		if _, err := c.input(in.Name); err != nil {
+		b, err := c.readInput(in)
+		if err != nil {
 			errorf(s.err, "%v", err)
 			return nil, exitUsage
 		}
+		c.inputs[in.Name] = b
 	}
 	plan := script.Plan()
 	h := transcript.Header{ID: c.cfg.ID, Name: plan.Name, Version: plan.Version, Script: c.src, Config: cfgBytes,
-		Modules: script.Modules(), Rehearsal: rehearsal, Data: map[string]any{"runner": beginData{ConfigDir: c.cfgDir,
+		Modules: script.Modules(), Inputs: c.inputs, Rehearsal: rehearsal, Data: map[string]any{"runner": beginData{ConfigDir: c.cfgDir,
 			Roster: c.cfg.Roster(), Machine: steps.HostFacts(), Params: plan.ParamValues()}}}
 	if c.w, err = transcript.Create(out, h); err != nil {
 		errorf(s.err, "%v", err)
@@ -280,19 +287,21 @@ func (c *ceremonyRun) env(u room.UI) runner.Env {
 	return env
 }
 
-// input reads a declared input, holding it to the script's size limit and
-// pinned hash. A rehearsal without a configured path gets a stand-in, so
-// that a script can be rehearsed before its inputs exist.
+// input is a declared input's bytes, as read once at the start.
 func (c *ceremonyRun) input(name string) ([]byte, error) {
-	var decl *scripts.Input
-	for i, in := range c.script.Plan().Inputs {
-		if in.Name == name {
-			decl = &c.script.Plan().Inputs[i]
-		}
-	}
-	if decl == nil {
+	b, ok := c.inputs[name]
+	if !ok {
 		return nil, fmt.Errorf("input %q is not declared by the script", name)
 	}
+	return b, nil
+}
+
+// readInput reads a declared input from the path the configuration gives,
+// holding it to the script's size limit and pinned hash. A rehearsal
+// without a configured path gets a stand-in, so that a script can be
+// rehearsed before its inputs exist.
+func (c *ceremonyRun) readInput(decl scripts.Input) ([]byte, error) {
+	name := decl.Name
 	path := c.cfg.InputPath(name, c.cfgDir)
 	if path == "" {
 		if c.rehearsal {
@@ -300,9 +309,9 @@ func (c *ceremonyRun) input(name string) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("input %q has no path in the configuration's [inputs]", name)
 	}
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("input %s (%s): %w", name, path, err)
 	}
 	defer f.Close()
 	limit := decl.MaxBytes
@@ -325,54 +334,127 @@ func (c *ceremonyRun) input(name string) ([]byte, error) {
 	return b, nil
 }
 
-// resumeRun reopens a bundle for resume.
+// resumeRun reopens a bundle for resume. Everything is read and checked
+// before the transcript is touched, so that a refused resume writes
+// nothing.
 func resumeRun(dir string, s stdio) (*ceremonyRun, int) {
-	w, events, err := transcript.Resume(dir)
+	c, err := openBundle(dir)
+	if err == nil {
+		c.sets, err = c.cfg.ShareSets(c.cfgDir)
+	}
 	if err != nil {
+		if c != nil && c.script != nil {
+			c.script.Close()
+		}
+		errorf(s.err, "%s: %v", dir, err)
+		return nil, exitFailed
+	}
+	if c.w, c.recorded, err = transcript.Resume(dir); err != nil {
+		c.script.Close()
 		errorf(s.err, "%s: %v", dir, err)
 		if errors.Is(err, transcript.ErrEnded) {
 			hintf(s.err, "the ceremony is complete: ceremony verify %s checks it", dir)
-			return nil, exitFailed
 		}
 		return nil, exitFailed
-	}
-	fail := func(err error) (*ceremonyRun, int) {
-		w.Close()
-		errorf(s.err, "%s: %v", dir, err)
-		return nil, exitFailed
-	}
-	c := &ceremonyRun{bundle: dir, w: w, recorded: events, rehearsal: events[0].Rehearsal}
-	var begin struct {
-		Runner  beginData         `json:"runner"`
-		Modules map[string]string `json:"modules"`
-	}
-	if err := json.Unmarshal(events[0].Data, &begin); err != nil {
-		return fail(fmt.Errorf("ceremony.begin: %w", err))
-	}
-	c.cfgDir = begin.Runner.ConfigDir
-	if c.src, err = os.ReadFile(filepath.Join(dir, transcript.ScriptFile)); err != nil {
-		return fail(err)
-	}
-	cfgBytes, err := os.ReadFile(filepath.Join(dir, transcript.ConfigFile))
-	if err != nil {
-		return fail(err)
-	}
-	if c.cfg, err = runner.ParseConfig(cfgBytes); err != nil {
-		return fail(err)
-	}
-	if c.sets, err = c.cfg.ShareSets(c.cfgDir); err != nil {
-		return fail(err)
-	}
-	// The modules are read from the bundle, whose verification on resume
-	// checked them against their recorded hashes.
-	opts := scripts.Options{Name: transcript.ScriptFile, Modules: map[string][]byte{}, Params: c.cfg.ScriptParams()}
-	for name := range begin.Modules {
-		if opts.Modules[name], err = os.ReadFile(filepath.Join(dir, transcript.ModulesDir, filepath.Base(name))); err != nil {
-			return fail(err)
-		}
-	}
-	if c.script, err = scripts.LoadSource(context.Background(), c.src, opts); err != nil {
-		return fail(err)
 	}
 	return c, exitOK
 }
+
+// bundleBegin is what ceremony.begin says that a bundle's reader needs.
+type bundleBegin struct {
+	Runner  beginData         `json:"runner"`
+	Modules map[string]string `json:"modules"`
+	Inputs  map[string]string `json:"inputs"`
+}
+
+// openBundle loads a bundle's script, with its modules and its parameters,
+// its configuration and its inputs, from the bundle alone, checking each
+// file against the hash ceremony.begin records; it writes nothing. Resume
+// and conformance replay both start here.
+func openBundle(dir string) (*ceremonyRun, error) {
+	var first *transcript.Event
+	for e, err := range transcript.ReadEvents(dir) {
+		if err != nil {
+			return nil, err
+		}
+		first = &e
+		break
+	}
+	if first == nil || first.Type != transcript.TypeBegin {
+		return nil, errors.New("the transcript does not begin with ceremony.begin")
+	}
+	var begin bundleBegin
+	if err := json.Unmarshal(first.Data, &begin); err != nil {
+		return nil, fmt.Errorf("ceremony.begin: %w", err)
+	}
+	c := &ceremonyRun{bundle: dir, rehearsal: first.Rehearsal, cfgDir: begin.Runner.ConfigDir, inputs: map[string][]byte{}}
+	var err error
+	if c.src, err = readRecorded(dir, transcript.ScriptFile, sha(first.Data, "script_sha256")); err != nil {
+		return nil, err
+	}
+	cfgBytes, err := readRecorded(dir, transcript.ConfigFile, sha(first.Data, "config_sha256"))
+	if err != nil {
+		return nil, err
+	}
+	if c.cfg, err = runner.ParseConfig(cfgBytes); err != nil {
+		return nil, fmt.Errorf("%s: %w", transcript.ConfigFile, err)
+	}
+	opts := scripts.Options{Name: transcript.ScriptFile, Modules: map[string][]byte{}, Params: c.cfg.ScriptParams()}
+	for name, sum := range begin.Modules {
+		if opts.Modules[name], err = readRecorded(dir, transcript.ModulesDir+"/"+name, sum); err != nil {
+			return nil, err
+		}
+	}
+	for name, sum := range begin.Inputs {
+		if c.inputs[name], err = readRecorded(dir, transcript.InputsDir+"/"+name, sum); err != nil {
+			return nil, err
+		}
+	}
+	if c.script, err = scripts.LoadSource(context.Background(), c.src, opts); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// sha is a hash field of ceremony.begin's data.
+func sha(data json.RawMessage, key string) string {
+	var m map[string]json.RawMessage
+	json.Unmarshal(data, &m)
+	var v string
+	json.Unmarshal(m[key], &v)
+	return v
+}
+
+// readRecorded reads a file of the bundle, a regular file no larger than a
+// script or an input may be, and checks it against its recorded hash.
+func readRecorded(dir, name, want string) ([]byte, error) {
+	if base := path.Base(name); !plainName.MatchString(base) || path.Dir(name) != "." && !plainName.MatchString(path.Dir(name)) {
+		return nil, fmt.Errorf("%q: not a file of the bundle", name)
+	}
+	f, err := openRegular(filepath.Join(dir, filepath.FromSlash(name)))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxBundleFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(b) > maxBundleFile {
+		return nil, fmt.Errorf("%s is larger than %d bytes", name, maxBundleFile)
+	}
+	sum := sha256.Sum256(b)
+	if got := hex.EncodeToString(sum[:]); got != want {
+		return nil, fmt.Errorf("%s has SHA-256 %s, ceremony.begin records %s", name, got, want)
+	}
+	return b, nil
+}
+
+// plainName is a file or directory name of a bundle: no separators, no
+// leading dot.
+var plainName = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]*$`)
+
+// maxBundleFile bounds what is read of a script, module, configuration or
+// input kept in a bundle: no input may be larger (file's max is 1 TiB in
+// principle, but a ceremony keeps it in memory).
+const maxBundleFile = 1 << 30
