@@ -36,6 +36,23 @@ func (p Problem) String() string {
 	return p.File + ":" + strconv.Itoa(p.Line) + ": " + p.Message
 }
 
+// Warnings are what check says of a plan that is not wrong but that the
+// room should know: a step whose calls depend on what its primitives return
+// (a branch on a typed value), so that the paper script shows one path of
+// it. At run time such a step can still make only the calls the paper shows.
+func Warnings(p *Plan) []Problem {
+	var out []Problem
+	for _, a := range p.Acts {
+		for _, st := range a.Steps {
+			if st.Varies {
+				out = append(out, Problem{File: p.File, Line: st.Line, Message: fmt.Sprintf(
+					"warning: what step %s calls depends on what its primitives return; the paper script shows one path, and the step may make no call it does not show", st.Number)})
+			}
+		}
+	}
+	return out
+}
+
 // Check reports every problem with the plan at once, in line order. With a
 // nil roster, only what the script alone can get wrong is checked.
 func Check(p *Plan, r *Roster) []Problem {

@@ -324,7 +324,10 @@ func (s *Script) finish() error {
 
 // dryRun runs every step's function against a host that records the
 // requests and answers with placeholders.
-func (s *Script) dryRun(ctx context.Context) error {
+// With other set, the placeholders are other values of the same shape: a
+// second dry run that calls other primitives shows a step whose plan
+// depends on what its primitives return.
+func (s *Script) dryRun(ctx context.Context, other bool) error {
 	for a := range s.plan.Acts {
 		for i := range s.plan.Acts[a].Steps {
 			st := &s.plan.Acts[a].Steps[i]
@@ -332,7 +335,7 @@ func (s *Script) dryRun(ctx context.Context) error {
 			if !ok {
 				continue
 			}
-			rec := &recorder{}
+			rec := &recorder{other: other}
 			if err := s.call(ctx, fn, &callState{ctx: ctx, step: st, host: rec}); err != nil {
 				return err
 			}
@@ -343,11 +346,34 @@ func (s *Script) dryRun(ctx context.Context) error {
 }
 
 // recorder is the Host of the dry run at load time.
-type recorder struct{ calls []steps.Call }
+type recorder struct {
+	calls []steps.Call
+	other bool
+}
 
 func (r *recorder) Do(_ context.Context, _ *Step, c steps.Call) (any, error) {
 	r.calls = append(r.calls, c)
+	if r.other {
+		return otherValue(c.Placeholder()), nil
+	}
 	return c.Placeholder(), nil
+}
+
+// otherValue is a value of v's shape that compares unequal to it.
+func otherValue(v any) any {
+	switch v := v.(type) {
+	case string:
+		return v + "~"
+	case bool:
+		return !v
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = otherValue(x)
+		}
+		return out
+	}
+	return v
 }
 
 // byLine puts declarations read from a Lua table, whose order Lua does not

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,6 +75,10 @@ type callState struct {
 	host  Host
 	guard *guard
 	err   error // the first error a primitive's host returned; final for the step
+	// bound is set in a real run of a step: each call must be one its dry
+	// run announced, at or after next.
+	bound bool
+	next  int
 }
 
 // Load reads the script at path, runs it in the sandbox to build its Plan,
@@ -121,26 +126,38 @@ func LoadSource(ctx context.Context, src []byte, opts Options) (*Script, error) 
 		s.Close()
 		return nil, err
 	}
-	if err := s.dryRun(ctx); err != nil {
+	if err := s.dryRun(ctx, false); err != nil {
 		s.Close()
 		return nil, err
 	}
 	// The dry run fed placeholders to the step functions, and they may have
 	// kept some in variables. The steps run for real in a state the dry run
-	// never touched: the script's own, declared again.
+	// never touched: the script's own, declared again. In between, a second
+	// dry run with other placeholders finds the steps whose calls depend on
+	// what their primitives return.
 	dry := s.plan
-	s.state.Close()
-	if err := s.declare(ctx, proto); err != nil {
-		s.Close()
-		return nil, err
-	}
-	if err := sameShape(dry, s.plan); err != nil {
-		s.Close()
-		return nil, &Error{File: s.name, Msg: err.Error()}
+	for _, other := range []bool{true, false} {
+		s.state.Close()
+		if err := s.declare(ctx, proto); err != nil {
+			s.Close()
+			return nil, err
+		}
+		if err := sameShape(dry, s.plan); err != nil {
+			s.Close()
+			return nil, &Error{File: s.name, Msg: err.Error()}
+		}
+		if other {
+			if err := s.dryRun(ctx, true); err != nil {
+				s.Close()
+				return nil, err
+			}
+			markVarying(dry, s.plan)
+		}
 	}
 	for a := range s.plan.Acts {
 		for i := range s.plan.Acts[a].Steps {
-			s.plan.Acts[a].Steps[i].Calls = dry.Acts[a].Steps[i].Calls
+			st := &s.plan.Acts[a].Steps[i]
+			st.Calls, st.Varies = dry.Acts[a].Steps[i].Calls, dry.Acts[a].Steps[i].Varies
 		}
 	}
 	return s, nil
@@ -160,6 +177,18 @@ func (s *Script) declare(ctx context.Context, proto *lua.FunctionProto) error {
 		return err
 	}
 	return s.params(s.opts.Params)
+}
+
+// markVarying marks the steps of dry whose calls, by binding, differ in
+// other, a dry run with other placeholders.
+func markVarying(dry, other *Plan) {
+	for a := range dry.Acts {
+		for i := range dry.Acts[a].Steps {
+			x, y := dry.Acts[a].Steps[i].Calls, other.Acts[a].Steps[i].Calls
+			st := &dry.Acts[a].Steps[i]
+			st.Varies = !slices.EqualFunc(x, y, func(p, q steps.Call) bool { return steps.Binding(p) == steps.Binding(q) })
+		}
+	}
 }
 
 // sameShape makes sure a script declares the same steps each time it runs,
@@ -238,7 +267,7 @@ func (s *Script) RunStep(ctx context.Context, step *Step, host Host) error {
 		}
 		return nil
 	}
-	return s.call(ctx, fn, &callState{ctx: ctx, step: step, host: host})
+	return s.call(ctx, fn, &callState{ctx: ctx, step: step, host: host, bound: true})
 }
 
 // call runs fn under a guard on its own goroutine, so that a call stuck in

@@ -87,6 +87,10 @@ type Step struct {
 	// Calls lists the primitives the step's function calls, as found by a
 	// dry run at load time; for display ("what the step will do") and lint.
 	Calls []steps.Call
+	// Varies is set when a dry run with other placeholder values made other
+	// calls: what the step does depends on what its primitives return, and
+	// the paper script shows one path of it.
+	Varies bool
 	// HasRun reports whether the step carries a Lua function; a step without
 	// one is a plain confirmation by its actor and witnesses.
 	HasRun bool

@@ -1,6 +1,7 @@
 package scripts
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -31,6 +32,12 @@ func (s *Script) primitive(p steps.Primitive) lua.LGFunction {
 			L.RaiseError("%s: %v", name, err)
 		}
 		f.done()
+		if cs.bound {
+			if err := cs.announced(req); err != nil {
+				cs.err = &Error{File: at.File, Line: at.Line, Msg: name + ": " + err.Error(), Err: err}
+				L.RaiseError("%s: %v", name, err)
+			}
+		}
 		cs.guard.paused.Store(true)
 		res, err := cs.host.Do(cs.ctx, cs.step, req)
 		cs.guard.paused.Store(false)
@@ -45,6 +52,24 @@ func (s *Script) primitive(p steps.Primitive) lua.LGFunction {
 		L.Push(lv)
 		return 1
 	}
+}
+
+// ErrUnannounced is a primitive call at run time that the step's dry run
+// did not announce: another primitive, another key, another artifact.
+var ErrUnannounced = errors.New("the step's dry run did not announce it, and what the paper script shows is all a step may do")
+
+// announced holds a call of a running step to what its dry run announced:
+// the same binding, in the same order; a call the run leaves out is passed
+// over.
+func (cs *callState) announced(c steps.Call) error {
+	want := steps.Binding(c)
+	for k := cs.next; k < len(cs.step.Calls); k++ {
+		if steps.Binding(cs.step.Calls[k]) == want {
+			cs.next = k + 1
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: %w", want, ErrUnannounced)
 }
 
 // install puts every registered primitive into the state: a global

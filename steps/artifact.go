@@ -15,7 +15,7 @@ const EvArtifactRecovered = "artifact.recovered"
 type Artifact struct {
 	At
 	File    string
-	Content string
+	Content string `bind:"free"`
 }
 
 func init() {

@@ -9,7 +9,7 @@ const EvConfirmed = "confirm.done"
 // with their initials. Lua: confirm { "text" }
 type Confirm struct {
 	At
-	Text string
+	Text string `bind:"free"`
 }
 
 func init() {

@@ -24,7 +24,7 @@ type ExceptionData struct {
 // Lua: exception { expected = "...", happened = "...", decision = "...", approver = "CA" }
 type Exception struct {
 	At
-	Expected, Happened, Decision string
+	Expected, Happened, Decision string `bind:"free"`
 	Approver                     string // role id
 }
 

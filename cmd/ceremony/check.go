@@ -25,7 +25,8 @@ func runCheck(args []string, s stdio) int {
 		`Loads a ceremony script in its sandbox and reports every problem at once,
 one per line as file:line: message: unknown roles, inputs used but not
 declared, duplicate step numbers, share sets used before they are split,
-empty acts, steps no one else can witness. With --config, also holds the
+empty acts, steps no one else can witness. It warns of a step whose calls
+depend on the values its primitives return. With --config, also holds the
 script against the roster: roles it cannot fill, split_secret holders it
 does not have, people holding roles the script keeps apart.
 Exit status: 0 no problems, 1 problems, 2 could not run.`,
@@ -41,6 +42,9 @@ Exit status: 0 no problems, 1 problems, 2 could not run.`,
 	}
 	defer script.Close()
 	plan := script.Plan()
+	for _, w := range scripts.Warnings(plan) {
+		fmt.Fprintln(s.out, w)
+	}
 	problems := scripts.Check(plan, roster)
 	for _, p := range problems {
 		fmt.Fprintln(s.out, p)
