@@ -75,7 +75,14 @@ func (r *Runner) Replay(primitive string, spec steps.Replay) (steps.Recorded, er
 	}
 	if got != nil {
 		last := got[len(got)-1]
-		return steps.Recorded{Type: last.Type, Data: last.Data}, nil
+		rec := steps.Recorded{Type: last.Type, Seq: last.Seq, Data: last.Data}
+		for _, e := range got[:len(got)-1] {
+			// What a fresh session did is what counts after a resume.
+			if e.Seq > r.afterResume {
+				rec.Steps = append(rec.Steps, e.Type)
+			}
+		}
+		return rec, nil
 	}
 	if err := r.rerun(primitive, partial, spec.Void); err != nil {
 		return steps.Recorded{}, err

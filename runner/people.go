@@ -66,20 +66,23 @@ func (r *Runner) checkSeparation() error {
 
 // setPeople restores who acted and witnessed from step.begin, checking the
 // record against the roster and the roles as a live run would.
-func (r *Runner) setPeople(st *scripts.Step, b stepBegin) error {
+func (r *Runner) setPeople(st *scripts.Step, b stepBegin, line uint64) error {
+	wrong := func(format string, a ...any) error {
+		r.actor, r.witnesses = nil, nil
+		return &steps.DivergenceError{Line: line, Step: st.Number, Reason: fmt.Sprintf(format, a...)}
+	}
 	a, ok := r.participant(b.Actor)
 	if !ok || !slices.Contains(a.Roles, st.By) {
-		return fmt.Errorf("%w: step %s was done by %q, who does not hold %s", errDiverged, st.Number, b.Actor, st.By)
+		return wrong("the step was done by %q, who does not hold %s", b.Actor, st.By)
 	}
 	if len(b.Witnesses) != len(st.Witnesses) {
-		return fmt.Errorf("%w: step %s has %d witnesses recorded, the script names %d", errDiverged, st.Number, len(b.Witnesses), len(st.Witnesses))
+		return wrong("%d witnesses are recorded, the script names %d", len(b.Witnesses), len(st.Witnesses))
 	}
 	r.actor = &a
 	for i, id := range b.Witnesses {
 		w, ok := r.participant(id)
 		if !ok || id == a.ID || !slices.Contains(w.Roles, st.Witnesses[i]) || containsP(r.witnesses, id) {
-			r.actor, r.witnesses = nil, nil
-			return fmt.Errorf("%w: step %s: witness %q does not fit", errDiverged, st.Number, id)
+			return wrong("witness %q is not someone else holding %s", id, st.Witnesses[i])
 		}
 		r.witnesses = append(r.witnesses, w)
 	}

@@ -45,6 +45,7 @@ func ignored(e *transcript.Event) bool {
 // once the recorded run is used up.
 func (r *Runner) peek() *transcript.Event {
 	for len(r.replay) > 0 && ignored(&r.replay[0]) {
+		r.passed(r.replay[:1])
 		r.replay = r.replay[1:]
 	}
 	if len(r.replay) == 0 {
@@ -54,8 +55,8 @@ func (r *Runner) peek() *transcript.Event {
 }
 
 func (r *Runner) diverged(ev *transcript.Event, want string) error {
-	return fmt.Errorf("%w: event %d is %s for step %q where the script expects %s for step %q",
-		errDiverged, ev.Seq, ev.Type, ev.Step, want, r.stepNumber())
+	return &steps.DivergenceError{Line: ev.Seq + 1, Step: r.stepNumber(),
+		Reason: fmt.Sprintf("the event is %s for step %q where the script expects %s", ev.Type, ev.Step, want)}
 }
 
 // recorded looks in the recorded run for the result of what the runner is
@@ -78,6 +79,7 @@ func (r *Runner) recordedAny(step string, finals []string, intermediates ...stri
 		}
 		if i == len(r.replay) {
 			partial = nonIgnored(r.replay)
+			r.passed(r.replay)
 			r.replay = nil
 			if err := r.goLive(); err != nil {
 				return nil, nil, err
@@ -88,15 +90,29 @@ func (r *Runner) recordedAny(step string, finals []string, intermediates ...stri
 		switch {
 		case slices.Contains(finals, ev.Type) && ev.Step == step:
 			got = nonIgnored(r.replay[:i+1])
+			r.passed(r.replay[:i+1])
 			r.replay = r.replay[i+1:]
 			return got, nil, nil
 		case ev.Type == steps.EvException && ev.Step == step:
+			r.passed(r.replay[:i])
 			r.replay = r.replay[i:]
 			return nil, nil, errReplayedException
 		case ev.Step == step && (ev.Type == evRerun || slices.Contains(intermediates, ev.Type)):
 			i++
 		default:
 			return nil, nil, r.diverged(ev, strings.Join(finals, " or "))
+		}
+	}
+}
+
+// passed notes the recorded events replay consumes: a resume among them
+// ended the token session of the process before it, and the events after
+// it, in this window, are those of the fresh session.
+func (r *Runner) passed(evs []transcript.Event) {
+	for _, e := range evs {
+		if e.Type == transcript.TypeResume {
+			r.session.Resumed()
+			r.afterResume = e.Seq
 		}
 	}
 }
@@ -117,6 +133,9 @@ func (r *Runner) live() bool { return r.peek() == nil }
 // goLive is called once the recorded run is used up; on a resumed run it
 // records where the live run takes over.
 func (r *Runner) goLive() error {
+	if r.w == nil {
+		return errRecordEnds
+	}
 	if !r.resumed {
 		return nil
 	}

@@ -59,10 +59,6 @@ type Env struct {
 // ErrAborted is returned by Run when the room decided to abort the ceremony.
 var ErrAborted = errors.New("the ceremony was aborted")
 
-// errDiverged marks a recorded run that is not what the script asks for:
-// another script, or a transcript edited by hand.
-var errDiverged = errors.New("the transcript does not follow the script")
-
 // Runner carries out one ceremony.
 type Runner struct {
 	script Script
@@ -83,9 +79,12 @@ type Runner struct {
 	witnesses []room.Participant
 
 	session *steps.Session // the token and share sets of the primitives
+	// afterResume is the seq of the last resume event replay passed.
+	afterResume uint64
 }
 
-// New prepares a run of script into the transcript w. recorded holds the
+// New prepares a run of script into the transcript w (nil only for
+// Conform). recorded holds the
 // events of an interrupted run of the same bundle (from transcript.Resume),
 // or nil for a new ceremony.
 func New(script Script, w *transcript.Writer, recorded []transcript.Event, env Env) *Runner {
@@ -171,6 +170,9 @@ func (r *Runner) stop(ctx context.Context, err error) error {
 }
 
 func (r *Runner) end(complete bool) {
+	if r.w == nil {
+		return
+	}
 	n, head := r.w.Head()
 	r.env.UI.End(room.Summary{Complete: complete, Events: n, Head: fmt.Sprintf("%x", head),
 		HeadWords: pgpwords.Encode(head[:]), Bundle: r.env.Bundle})
@@ -180,7 +182,7 @@ func (r *Runner) end(complete bool) {
 // run goes on past this point there is nothing to sign: it signed there
 // itself.
 func (r *Runner) checkpoint() error {
-	if !r.live() {
+	if r.w == nil || !r.live() {
 		return nil
 	}
 	if _, err := r.w.Checkpoint(); err != nil {
@@ -191,6 +193,9 @@ func (r *Runner) checkpoint() error {
 }
 
 func (r *Runner) progress() {
+	if r.w == nil {
+		return
+	}
 	n, head := r.w.Head()
 	// The UI may keep what it is given while the runner goes on: it gets
 	// copies.
@@ -209,6 +214,9 @@ func (r *Runner) progress() {
 
 // append records an event live.
 func (r *Runner) append(typ, step, actor string, data any) (transcript.Event, error) {
+	if r.w == nil {
+		return transcript.Event{}, errRecordEnds
+	}
 	e, err := r.w.Append(typ, step, actor, data)
 	if err != nil {
 		return e, &recordError{fmt.Errorf("recording %s: %w", typ, err)}

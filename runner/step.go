@@ -93,7 +93,7 @@ func (r *Runner) attempt(ctx context.Context, st *scripts.Step, attempt int) err
 		if err := json.Unmarshal(got[len(got)-1].Data, &b); err != nil {
 			return &fatal{err}
 		}
-		if err := r.setPeople(st, b); err != nil {
+		if err := r.setPeople(st, b, got[len(got)-1].Seq+1); err != nil {
 			return &fatal{err}
 		}
 	} else {
@@ -127,7 +127,7 @@ func (r *Runner) attempt(ctx context.Context, st *scripts.Step, attempt int) err
 // wrap marks the errors no exception can recover from.
 func (r *Runner) wrap(err error) error {
 	var rec *recordError
-	if errors.Is(err, errDiverged) || errors.As(err, &rec) {
+	if errors.Is(err, steps.ErrDiverged) || errors.As(err, &rec) {
 		return &fatal{err}
 	}
 	return err

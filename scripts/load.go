@@ -35,6 +35,10 @@ type Options struct {
 	// (check, print, a rehearsal): defaults stand and a required parameter
 	// reads as "{name}". Otherwise unknown and missing ones are refused.
 	Params map[string]any
+	// Replay is set when the script is loaded to replay a recorded
+	// ceremony (verify's conformance check): the second dry run, which only
+	// finds the warnings of check, is left out, and Step.Varies is unset.
+	Replay bool
 	// Modules are the script's modules by file name ("lib.lua"), as a
 	// bundle keeps them; require reads them instead of ModuleDir, so that a
 	// bundle replays with the very bytes that ran.
@@ -136,7 +140,11 @@ func LoadSource(ctx context.Context, src []byte, opts Options) (*Script, error) 
 	// dry run with other placeholders finds the steps whose calls depend on
 	// what their primitives return.
 	dry := s.plan
-	for _, other := range []bool{true, false} {
+	passes := []bool{true, false}
+	if opts.Replay {
+		passes = passes[1:]
+	}
+	for _, other := range passes {
 		s.state.Close()
 		if err := s.declare(ctx, proto); err != nil {
 			s.Close()

@@ -63,9 +63,11 @@ func (e *Error) Unwrap() error { return e.Err }
 // everything that reaches the world, loads code, or is non-deterministic.
 func newState(at *atomic.Value) *lua.LState {
 	L := lua.NewState(lua.Options{
-		SkipOpenLibs:     true,
-		CallStackSize:    200,
-		RegistrySize:     1024 * 16,
+		SkipOpenLibs:  true,
+		CallStackSize: 200,
+		// The registry grows as a script needs it: a ceremony needs little,
+		// and every load declares the script three times.
+		RegistrySize:     1024,
 		RegistryMaxSize:  1024 * 64,
 		RegistryGrowStep: 1024,
 	})

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"strings"
 
 	"github.com/ceremony-dev/ceremony/transcript"
 )
@@ -40,9 +41,18 @@ func (a Artifact) Run(_ context.Context, h Host) (any, error) {
 		return DigestOf(b).Hex, nil
 	case transcript.TypeArtifact:
 		var d struct {
+			Name   string `json:"name"`
 			SHA256 string `json:"sha256"`
 		}
-		return d.SHA256, rec.Decode(&d)
+		if err := rec.Decode(&d); err != nil {
+			return nil, err
+		}
+		// The script gives the content: the recorded file must be it, under
+		// its name or the fresh name a torn leftover made it take.
+		if want := DigestOf([]byte(a.Content)).Hex; d.SHA256 != want || d.Name != a.File && !strings.HasPrefix(d.Name, a.File+".") {
+			return nil, diverged(h, rec, "artifact %s with SHA-256 %s is recorded where the script saves %s with SHA-256 %s", d.Name, d.SHA256, a.File, want)
+		}
+		return d.SHA256, nil
 	}
 	name := a.File
 	if b, ok := h.Leftover(name); ok {

@@ -76,7 +76,10 @@ type Replay struct {
 // Recorded is what Replay found.
 type Recorded struct {
 	Type string // the final event's type; "" when the primitive runs live
+	Seq  uint64 // the final event's seq
 	Data json.RawMessage
+	// Steps are the types of the events recorded before the final one.
+	Steps []string
 	// Interrupted is set, live, when an interrupted first run was voided.
 	Interrupted bool
 }

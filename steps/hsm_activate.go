@@ -39,7 +39,7 @@ func (q Activate) Run(ctx context.Context, h Host) (any, error) {
 		// The recorded session ended with the interrupted process; the next
 		// primitive that needs the token activates it again, live.
 		s := h.Session()
-		s.activated, s.active = &q, false
+		s.activated, s.active, s.lost = &q, false, false
 		return nil, nil
 	}
 	return nil, q.login(ctx, h)

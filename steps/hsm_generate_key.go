@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
 )
 
@@ -51,14 +52,45 @@ type keyData struct {
 }
 
 func (g GenerateKey) Run(ctx context.Context, h Host) (any, error) {
-	d, err := replayed(h, g, Replay{Final: []string{EvKey}, Steps: append(activationSteps, EvLogin),
-		Void: "interrupted before the key was recorded"}, func(interrupted bool) (keyData, error) {
-		return g.generate(ctx, h, interrupted || h.Resumed())
-	})
+	spec := Replay{Final: []string{EvKey}, Steps: append(activationSteps, EvLogin), Void: "interrupted before the key was recorded"}
+	rec, err := h.Replay(g.Name, spec)
 	if err != nil {
 		return nil, err
 	}
+	var d keyData
+	if rec.Found() {
+		if err := rec.Decode(&d); err != nil {
+			return nil, err
+		}
+		if err := h.Session().replayedUse(h, rec); err != nil {
+			return nil, err
+		}
+		if d.Label != g.Label || d.Type != g.Type {
+			return nil, diverged(h, rec, "key %s (%s) is recorded where the script generates %s (%s)", d.Label, d.Type, g.Label, g.Type)
+		}
+	} else {
+		if d, err = g.generate(ctx, h, rec.Interrupted || h.Resumed()); err != nil {
+			return nil, err
+		}
+		if err := h.Append(EvKey, "", d); err != nil {
+			return nil, err
+		}
+	}
+	if pub, err := parsePublicKey(d.PublicKey); err == nil {
+		h.Session().keys[d.Label] = pub
+	} else if rec.Found() {
+		return nil, diverged(h, rec, "the public key of %s does not parse: %v", d.Label, err)
+	}
 	return map[string]any{"label": d.Label, "id": d.ID, "public_key": d.PublicKey}, nil
+}
+
+// parsePublicKey reads the PEM public key hsm.key records.
+func parsePublicKey(p string) (crypto.PublicKey, error) {
+	b, _ := pem.Decode([]byte(p))
+	if b == nil || b.Type != "PUBLIC KEY" {
+		return nil, errors.New("not a PEM public key")
+	}
+	return x509.ParsePKIXPublicKey(b.Bytes)
 }
 
 func (g GenerateKey) generate(ctx context.Context, h Host, mayExist bool) (keyData, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ceremony-dev/ceremony/transcript"
 )
@@ -73,12 +74,70 @@ type signData struct {
 }
 
 func (s Sign) Run(ctx context.Context, h Host) (any, error) {
-	d, err := replayed(h, s, Replay{Final: []string{EvSigned}, Steps: append(activationSteps, EvLogin, transcript.TypeArtifact),
-		Void: "interrupted before the signature was recorded"}, func(bool) (signData, error) { return s.sign(ctx, h) })
+	rec, err := h.Replay(s.Name, Replay{Final: []string{EvSigned}, Steps: append(activationSteps, EvLogin, transcript.TypeArtifact),
+		Void: "interrupted before the signature was recorded"})
 	if err != nil {
 		return nil, err
 	}
+	var d signData
+	if rec.Found() {
+		if err := rec.Decode(&d); err != nil {
+			return nil, err
+		}
+		if err := s.checkRecorded(h, rec, d); err != nil {
+			return nil, err
+		}
+	} else {
+		if d, err = s.sign(ctx, h); err != nil {
+			return nil, err
+		}
+		if err := h.Append(EvSigned, "", d); err != nil {
+			return nil, err
+		}
+	}
 	return map[string]any{"artifact": d.Out, "sha256": d.SHA256}, nil
+}
+
+// checkRecorded holds a recorded signature to the script and to the bundle: the
+// key, input and artifact the script names; the hash of the message as the
+// bundle keeps it; the signature file, which must verify under the key's
+// recorded public half when this ceremony generated the key.
+func (s Sign) checkRecorded(h Host, rec Recorded, d signData) error {
+	if err := h.Session().replayedUse(h, rec); err != nil {
+		return err
+	}
+	if d.Key != s.Key || d.Input != s.Input || d.Artifact != s.Artifact || d.Out != s.Out && !strings.HasPrefix(d.Out, s.Out+".") {
+		return diverged(h, rec, "a signature by %s of %s%s into %s is recorded where the script signs %s%s with %s into %s",
+			d.Key, d.Input, d.Artifact, d.Out, s.Input, s.Artifact, s.Key, s.Out)
+	}
+	msg, err := s.message(h)
+	if err != nil {
+		return diverged(h, rec, "%v", err)
+	}
+	if got := DigestOf(msg).Hex; got != d.MessageSHA256 {
+		return diverged(h, rec, "the signed message is recorded with SHA-256 %s; the bundle's %s%s has %s", d.MessageSHA256, s.Input, s.Artifact, got)
+	}
+	if want, ok := h.Session().confirmed[s.Input]; ok && s.Input != "" && want != d.MessageSHA256 {
+		return diverged(h, rec, "input %s was signed with SHA-256 %s, not the %s the room confirmed", s.Input, d.MessageSHA256, want)
+	}
+	if pub, ok := h.Session().keys[s.Key]; ok {
+		sig, err := h.ReadArtifact(d.Out)
+		if err != nil {
+			return diverged(h, rec, "signature %s: %v", d.Out, err)
+		}
+		if err := VerifySignature(pub, msg, sig); err != nil {
+			return diverged(h, rec, "signature %s does not verify under the recorded public key of %s: %v", d.Out, s.Key, err)
+		}
+	}
+	return nil
+}
+
+// message is what the call signs: an input, or an artifact saved earlier.
+func (s Sign) message(h Host) ([]byte, error) {
+	if s.Input != "" {
+		return h.Input(s.Input)
+	}
+	return h.ReadArtifact(s.Artifact)
 }
 
 func (s Sign) sign(ctx context.Context, h Host) (signData, error) {
@@ -86,12 +145,7 @@ func (s Sign) sign(ctx context.Context, h Host) (signData, error) {
 	if err != nil {
 		return signData{}, err
 	}
-	var msg []byte
-	if s.Input != "" {
-		msg, err = h.Input(s.Input)
-	} else {
-		msg, err = h.ReadArtifact(s.Artifact)
-	}
+	msg, err := s.message(h)
 	if err != nil {
 		return signData{}, fmt.Errorf("reading what to sign: %w", err)
 	}

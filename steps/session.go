@@ -2,8 +2,10 @@ package steps
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/shares"
@@ -36,9 +38,13 @@ type Session struct {
 	open      func(uri string) (Token, error)
 	init      func(uri string, so, user []byte) error
 	token     Token
-	confirmed map[string]string // input -> the SHA-256 the room confirmed out of band
-	active    bool              // logged in during this process
-	activated *Activate         // the last recorded activation, redone live when its session is gone
+	confirmed map[string]string           // input -> the SHA-256 the room confirmed out of band
+	keys      map[string]crypto.PublicKey // label -> public key, of the keys this ceremony generated
+	// lost is set when a replay crosses a resume after a login: the token
+	// session ended with that process, and must be opened again.
+	lost      bool
+	active    bool      // logged in during this process
+	activated *Activate // the last recorded activation, redone live when its session is gone
 }
 
 // set is what a run knows of one share set.
@@ -52,7 +58,7 @@ type set struct {
 // to open a token by PKCS #11 URI ("" for the configured one), and how to
 // initialise one. open and init may be nil where the ceremony has no token.
 func NewSession(sets map[string]*shares.Record, open func(uri string) (Token, error), init func(uri string, so, user []byte) error) *Session {
-	s := &Session{sets: map[string]*set{}, open: open, init: init, confirmed: map[string]string{}}
+	s := &Session{sets: map[string]*set{}, open: open, init: init, confirmed: map[string]string{}, keys: map[string]crypto.PublicKey{}}
 	for name, rec := range sets {
 		s.sets[name] = &set{rec: rec}
 	}
@@ -69,6 +75,26 @@ func (s *Session) Close() {
 		s.token.Close()
 		s.token = nil
 	}
+}
+
+// Resumed is called by a replay that crosses a resume: whatever was logged
+// in before it is logged out, and the next use of the token must be
+// preceded by a login.
+func (s *Session) Resumed() {
+	if s.activated != nil {
+		s.lost = true
+	}
+}
+
+// replayedUse checks a recorded use of the token (a key generated, a
+// signature) against the session: after a resume, the recorded events must
+// log in again before the token is used.
+func (s *Session) replayedUse(h Host, rec Recorded) error {
+	if s.lost && !slices.Contains(rec.Steps, EvLogin) {
+		return diverged(h, rec, "the token is used after a resume without the crypto officers logging in again")
+	}
+	s.lost = false
+	return nil
 }
 
 func (s *Session) setSet(name string, st *set) {

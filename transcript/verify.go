@@ -160,6 +160,7 @@ type verifier struct {
 	prevHex        [64]byte
 	prevTime       [len(timeLayout)]byte
 	lastCheckpoint bool            // the last valid line is a checkpoint
+	finalSigned    bool            // a checkpoint follows ceremony.end
 	recorded       map[string]bool // artifact names
 	// listed holds, for each directory of the bundle, the names of the
 	// files the transcript accounts for.
@@ -273,6 +274,12 @@ func (v *verifier) line(n uint64, line []byte, sum *[32]byte) error {
 	if v.rep.Ended && string(ev.typ) != TypeCheckpoint && string(ev.typ) != TypeResume {
 		return &StructureError{Line: n, Reason: fmt.Sprintf("%s event after ceremony.end", ev.typ)}
 	}
+	// A resume may follow ceremony.end only to sign the final checkpoint a
+	// crash left unsigned: once it is signed, the ceremony is over, and a
+	// new session key there could sign anything.
+	if v.finalSigned && string(ev.typ) == TypeResume {
+		return &StructureError{Line: n, Reason: "resume after the ceremony's final checkpoint"}
+	}
 	if (n == 1) != (string(ev.typ) == TypeBegin) {
 		return &StructureError{Line: n, Reason: "ceremony.begin must be the first event and only the first"}
 	}
@@ -292,6 +299,7 @@ func (v *verifier) line(n uint64, line []byte, sum *[32]byte) error {
 		return err
 	}
 	v.lastCheckpoint = string(ev.typ) == TypeCheckpoint
+	v.finalSigned = v.finalSigned || v.rep.Ended && v.lastCheckpoint
 	v.prev = *sum
 	copy(v.prevTime[:], ev.time)
 	v.seq++

@@ -222,6 +222,10 @@ type Result struct {
 	Quorum   int      `json:"quorum"`
 	Cosigned []string `json:"cosigned"` // roster ids
 	Missing  []string `json:"missing"`
+	// FromBundle is set when the roster came from the bundle's own
+	// configuration rather than from the auditor: it binds the bundle to
+	// the room only as far as the auditor trusts those keys.
+	FromBundle bool `json:"from_bundle,omitempty"`
 }
 
 // Met reports whether enough witnesses cosigned.

@@ -338,7 +338,7 @@ func (c *ceremonyRun) readInput(decl scripts.Input) ([]byte, error) {
 // before the transcript is touched, so that a refused resume writes
 // nothing.
 func resumeRun(dir string, s stdio) (*ceremonyRun, int) {
-	c, err := openBundle(dir)
+	c, err := openBundle(dir, false)
 	if err == nil {
 		c.sets, err = c.cfg.ShareSets(c.cfgDir)
 	}
@@ -371,7 +371,7 @@ type bundleBegin struct {
 // its configuration and its inputs, from the bundle alone, checking each
 // file against the hash ceremony.begin records; it writes nothing. Resume
 // and conformance replay both start here.
-func openBundle(dir string) (*ceremonyRun, error) {
+func openBundle(dir string, replay bool) (*ceremonyRun, error) {
 	var first *transcript.Event
 	for e, err := range transcript.ReadEvents(dir) {
 		if err != nil {
@@ -399,7 +399,7 @@ func openBundle(dir string) (*ceremonyRun, error) {
 	if c.cfg, err = runner.ParseConfig(cfgBytes); err != nil {
 		return nil, fmt.Errorf("%s: %w", transcript.ConfigFile, err)
 	}
-	opts := scripts.Options{Name: transcript.ScriptFile, Modules: map[string][]byte{}, Params: c.cfg.ScriptParams()}
+	opts := scripts.Options{Name: transcript.ScriptFile, Modules: map[string][]byte{}, Params: c.cfg.ScriptParams(), Replay: replay}
 	for name, sum := range begin.Modules {
 		if opts.Modules[name], err = readRecorded(dir, transcript.ModulesDir+"/"+name, sum); err != nil {
 			return nil, err
