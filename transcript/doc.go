@@ -9,11 +9,19 @@
 //	checkpoint         the latest signed checkpoint, a signed note
 //	script.lua         the exact script that ran; its SHA-256 is in ceremony.begin
 //	config.toml        the configuration, credentials excluded; its SHA-256 is in ceremony.begin
+//	modules/           the modules the script required, each SHA-256 in ceremony.begin (only if any)
+//	inputs/            the input files as read once at the start, each SHA-256 in ceremony.begin (only if any)
 //	artifacts/         every output, each recorded by an artifact event
 //
 // The bundle directory must not exist before [Create]; no file in it is ever
 // overwritten, except checkpoint, which is replaced atomically (write a
-// temporary file, sync, rename, sync the directory).
+// temporary file ".checkpoint-*", sync, rename, sync the directory; a crash
+// may leave the temporary file, which [Resume] removes).
+//
+// A bundle holds nothing else: every file is a regular file with a single
+// name (no symbolic or hard link, no FIFO or device), and every file is one
+// the transcript accounts for. A verifier refuses anything else rather than
+// read it.
 //
 // # Lines
 //
@@ -81,7 +89,12 @@
 // ceremony.begin is line 1 and only line 1. Its data holds "format"
 // ("ceremony-transcript/v1"), "id" (letters, digits, '.', '_', '-'),
 // "name", "version", "script_sha256", "config_sha256", "session_key" (see
-// below) and whatever else the caller records (binary hash, roster ...).
+// below), "modules" and "inputs" when the bundle has them (objects mapping
+// each file name to its lowercase hex SHA-256), and whatever else the caller
+// records (binary hash, roster ...). Keys match exactly: a key that differs
+// from one of these only in case ("Session_key") makes the line invalid, so
+// that a decoder matching keys regardless of case and one that does not
+// read the same record.
 //
 // artifact records {"name", "sha256", "size"} of artifacts/<name>, a flat
 // file name that is written once and never replaced. A bundle's artifacts/
@@ -96,7 +109,10 @@
 // "size", "sha256"} of the bytes removed.
 //
 // ceremony.end is written by the runner through Append. After it only
-// checkpoint (and resume) events may follow.
+// checkpoint events may follow, and a resume only before the first of them:
+// a crash between ceremony.end and the final checkpoint is resumed to sign
+// it, but once it is signed the ceremony is over, and a session key
+// announced after it could sign anything.
 //
 // # Checkpoints
 //
@@ -143,7 +159,8 @@
 //     line is a checkpoint and, for a bundle, the checkpoint file covers
 //     every line;
 //   - [Incomplete]: a valid prefix that has not got there, as a crash
-//     leaves it;
+//     leaves it (a transcript with nothing after ceremony.begin proves
+//     nothing and is Invalid instead);
 //   - [Torn]: a valid prefix followed by a line without its newline, as a
 //     crash during a write leaves it;
 //   - [Invalid]: with a typed error naming the first bad line: [*ChainError],
@@ -155,7 +172,10 @@
 // unrecorded, and that the checkpoint file belongs to this ceremony, is
 // signed by one of its session keys and matches the line it claims to
 // cover. A checkpoint file covering more events than the transcript holds
-// means events were cut after it was signed ([*TruncatedError]). Given a
+// means events were cut after it was signed ([*TruncatedError]); a missing
+// checkpoint file where the transcript ends with its final checkpoint is a
+// [*FileError], not an unfinished ceremony: the witnesses' cosignatures
+// were in it. Given a
 // lone transcript.jsonl, it checks the chain and the checkpoint events; the
 // last line, which only the checkpoint file covers, is then checked for
 // form only.

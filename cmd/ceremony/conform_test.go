@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/ceremony-dev/ceremony/ceremonies"
 	"github.com/ceremony-dev/ceremony/transcript/forge"
 )
 
@@ -142,5 +144,35 @@ func TestVerdictSaysWhatBinds(t *testing.T) {
 	code, out = verifyOut(t, dir)
 	if code != 0 || !strings.Contains(out, "unwitnessed") || !strings.Contains(out, "2 session keys, resumed at line 18") {
 		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
+
+// Every shipped ceremony, rehearsed unattended, passes conformance; and a
+// rehearsal bundle verifies as what it is.
+func TestShippedCeremoniesConform(t *testing.T) {
+	names, err := fs.Glob(ceremonies.FS, "*.lua")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no shipped ceremonies: %v", err)
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			src, err := ceremonies.FS.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), name)
+			if err := os.WriteFile(path, src, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			bundle := filepath.Join(t.TempDir(), "b")
+			var out, errb bytes.Buffer
+			if code := run([]string{"rehearse", path, "--auto", "--out", bundle}, stdio{strings.NewReader(""), &out, &errb}); code != 0 {
+				t.Fatalf("rehearse: exit %d\n%s", code, errb.String())
+			}
+			code, report := verifyOut(t, bundle)
+			if code != 0 || !strings.Contains(report, "conformance  the events are what script.lua makes") {
+				t.Fatalf("verify: exit %d\n%s", code, report)
+			}
+		})
 	}
 }
