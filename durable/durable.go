@@ -4,8 +4,14 @@
 package durable
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
 )
 
 // Create makes path, which must not exist (outputs are never overwritten),
@@ -70,4 +76,44 @@ func SyncDir(dir string) error {
 		err = cerr
 	}
 	return err
+}
+
+// LockedError is a lock another process holds; Holder is what that process
+// wrote in the lock file (its pid, host and start time), if anything.
+type LockedError struct {
+	Path, Holder string
+}
+
+func (e *LockedError) Error() string {
+	if e.Holder == "" {
+		return fmt.Sprintf("%s is locked by another process", e.Path)
+	}
+	return fmt.Sprintf("%s is locked by %s", e.Path, e.Holder)
+}
+
+// Lock takes an exclusive lock on the file at path, creating it, or returns
+// a *LockedError at once if another process holds it. The lock file names
+// its holder; the lock itself ends with the process, so a crash leaves no
+// stale lock, only a file that the next holder overwrites. Unlock releases
+// it.
+func Lock(path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder, _ := io.ReadAll(io.LimitReader(f, 256))
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, &LockedError{Path: path, Holder: strings.TrimSpace(string(holder))}
+		}
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	f.Truncate(0)
+	fmt.Fprintf(f, "process %d on %s since %s\n", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339))
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
 }

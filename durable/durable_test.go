@@ -2,9 +2,11 @@ package durable_test
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ceremony-dev/ceremony/durable"
@@ -47,4 +49,25 @@ func TestReplaceLeavesOneFile(t *testing.T) {
 	if err := durable.Replace(filepath.Join(dir, "missing", "x"), nil, 0o600); err == nil {
 		t.Error("Replace in a missing directory succeeded")
 	}
+}
+
+// A second holder is refused at once and told who holds the lock; once the
+// first lets go, the lock can be taken again.
+func TestLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bundle.lock")
+	unlock, err := durable.Lock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = durable.Lock(path)
+	var le *durable.LockedError
+	if !errors.As(err, &le) || !strings.Contains(le.Holder, fmt.Sprintf("process %d", os.Getpid())) {
+		t.Fatalf("second lock: %v, want a LockedError naming this process", err)
+	}
+	unlock()
+	again, err := durable.Lock(path)
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	again()
 }

@@ -77,16 +77,24 @@ type SoftToken struct {
 	dir     string
 	closed  bool
 	dataKey []byte // set while logged in
+	unlock  func() // the token directory's lock, held while open
 }
 
 // OpenSoft opens the software token kept in dir, creating the directory
 // (mode 0700) if it does not exist. A new token is uninitialised until
-// InitToken.
+// InitToken. One process at a time holds a token open: a second OpenSoft
+// of the same directory is refused with a *durable.LockedError, so that two
+// rehearsals never both initialise it and wrong PINs are counted one at a
+// time.
 func OpenSoft(dir string) (*SoftToken, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "keys"), 0o700); err != nil {
 		return nil, fmt.Errorf("hsm: soft token: %w", err)
 	}
-	return &SoftToken{dir: dir}, nil
+	unlock, err := durable.Lock(filepath.Join(dir, "lock"))
+	if err != nil {
+		return nil, fmt.Errorf("hsm: soft token: %w", err)
+	}
+	return &SoftToken{dir: dir, unlock: unlock}, nil
 }
 
 // DefaultSoftDir is where the software token lives when no directory is
@@ -356,6 +364,9 @@ func (t *SoftToken) forget(end bool) error {
 	clear(t.dataKey)
 	t.dataKey = nil
 	t.closed = end
+	if end {
+		t.unlock()
+	}
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ceremony-dev/ceremony/durable"
 	"github.com/ceremony-dev/ceremony/hsm"
 	"github.com/ceremony-dev/ceremony/steps"
 )
@@ -441,4 +442,24 @@ func TestRandom(t *testing.T) {
 			}
 		})
 	}
+}
+
+// One process at a time holds the embedded token open, so that two
+// rehearsals never both initialise it and wrong PINs are counted in turn.
+func TestSoftTokenIsHeldByOne(t *testing.T) {
+	dir := t.TempDir()
+	first, err := hsm.OpenSoft(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var le *durable.LockedError
+	if _, err := hsm.OpenSoft(dir); !errors.As(err, &le) {
+		t.Fatalf("second open: %v, want a LockedError", err)
+	}
+	first.Close()
+	again, err := hsm.OpenSoft(dir)
+	if err != nil {
+		t.Fatalf("open after close: %v", err)
+	}
+	again.Close()
 }

@@ -42,6 +42,13 @@ signature already there. Cosigning again with the same key changes nothing.`,
 		return exitUsage
 	}
 	defer signer.Close()
+	// Two witnesses cosigning at once would each replace the checkpoint
+	// file with their own signature added: one would be lost.
+	unlock, code := lockBundle(pos[0], s)
+	if unlock == nil {
+		return code
+	}
+	defer unlock()
 	rep, err := witness.Cosign(pos[0], signer)
 	if rep == nil {
 		errorf(s.err, "%v", err)

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ceremony-dev/ceremony/durable"
 	"github.com/ceremony-dev/ceremony/hsm"
 	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/runner"
@@ -77,6 +78,7 @@ type ceremonyRun struct {
 	rehearsal bool
 	sets      map[string]*shares.Record // split at earlier ceremonies
 	inputs    map[string][]byte         // the inputs, read once
+	unlock    func()                    // releases the bundle's lock
 	w         *transcript.Writer
 	recorded  []transcript.Event // for resume
 }
@@ -96,6 +98,37 @@ type beginData struct {
 // configuration (from configPath, or generated for a rehearsal when ""),
 // checks them against each other and creates the bundle.
 func prepare(path string, src []byte, configPath, out string, rehearsal bool, s stdio) (*ceremonyRun, int) {
+	unlock, code := lockBundle(out, s)
+	if unlock == nil {
+		return nil, code
+	}
+	c, code := prepareLocked(path, src, configPath, out, rehearsal, s)
+	if c == nil {
+		unlock()
+		return nil, code
+	}
+	c.unlock = unlock
+	return c, code
+}
+
+// lockBundle takes the lock of a bundle, beside it as DIR.lock (nothing but
+// the ceremony's own files is ever inside it), so that one process at a
+// time writes it. A second one is refused at once.
+func lockBundle(dir string, s stdio) (unlock func(), code int) {
+	unlock, err := durable.Lock(filepath.Clean(dir) + ".lock")
+	if err != nil {
+		errorf(s.err, "%v", err)
+		var le *durable.LockedError
+		if errors.As(err, &le) {
+			hintf(s.err, "one process at a time writes a bundle: wait for the other to end, or stop it")
+			return nil, exitFailed
+		}
+		return nil, exitUsage
+	}
+	return unlock, -1
+}
+
+func prepareLocked(path string, src []byte, configPath, out string, rehearsal bool, s stdio) (*ceremonyRun, int) {
 	ctx := context.Background()
 	c := &ceremonyRun{bundle: out, rehearsal: rehearsal, src: src}
 	opts := scripts.Options{Name: filepath.Base(path)}
@@ -204,6 +237,7 @@ func prepare(path string, src []byte, configPath, out string, rehearsal bool, s 
 
 // start runs the ceremony to its end and maps the outcome to an exit code.
 func (c *ceremonyRun) start(ui uiFlags, s stdio) int {
+	defer c.unlock()
 	defer c.script.Close()
 	defer c.w.Close()
 	// A core dump of this process could hold a combined PIN or a share.
@@ -338,6 +372,20 @@ func (c *ceremonyRun) readInput(decl scripts.Input) ([]byte, error) {
 // before the transcript is touched, so that a refused resume writes
 // nothing.
 func resumeRun(dir string, s stdio) (*ceremonyRun, int) {
+	unlock, code := lockBundle(dir, s)
+	if unlock == nil {
+		return nil, code
+	}
+	c, code := resumeLocked(dir, s)
+	if c == nil {
+		unlock()
+		return nil, code
+	}
+	c.unlock = unlock
+	return c, code
+}
+
+func resumeLocked(dir string, s stdio) (*ceremonyRun, int) {
 	c, err := openBundle(dir, false)
 	if err == nil {
 		c.sets, err = c.cfg.ShareSets(c.cfgDir)
