@@ -115,6 +115,10 @@ func (a *Auto) Confirm(ctx context.Context, c room.Confirmation) error {
 	return nil
 }
 
+// MaxTries is how many times the player tries a failing step before it
+// leaves the ceremony.
+const MaxTries = 3
+
 // candidates are values tried, in order, for a typed value: a bag number in
 // the shape scripts usually ask for, then plainer ones.
 var candidates = []string{"AB12345678", "TB00012345", "12345678", "rehearsal", "REHEARSAL-1", "1"}
@@ -141,7 +145,8 @@ func (a *Auto) Share(ctx context.Context, s room.ShareEntry) error {
 	words := append([]string(nil), a.sheets[sheetKey(s.Holder.ID, s.Label)]...)
 	a.mu.Unlock()
 	if len(words) == 0 {
-		return fmt.Errorf("the rehearsal player was never shown %s's share of %s", s.Holder.Name, s.Label)
+		// Retrying cannot help: the sheet is not coming back.
+		return &room.QuitError{Reason: fmt.Sprintf("the rehearsal player was never shown %s's share of %s: resume with the sheets it kept (CEREMONY_AUTO_SHEETS) or with a person at the keyboard", s.Holder.Name, s.Label)}
 	}
 	for i, w := range words {
 		if _, err := s.Word(i, []byte(w)); err != nil {
@@ -208,6 +213,11 @@ func (a *Auto) Exception(ctx context.Context, f room.ExceptionForm) (room.Except
 	}
 	if len(f.Approvers) == 0 {
 		return room.ExceptionReport{}, errors.New("no one can approve the exception")
+	}
+	// A person chooses to retry each time; the player gives up on a step
+	// that keeps failing rather than fill the disk with its attempts.
+	if f.Attempt >= MaxTries {
+		return room.ExceptionReport{}, &room.QuitError{Reason: fmt.Sprintf("step %s failed %d times: %s", f.Step.Number, f.Attempt, f.Happened)}
 	}
 	rep := room.ExceptionReport{Expected: "step " + f.Step.Number + " to complete", Happened: f.Happened, Approver: f.Approvers[0]}
 	if rep.Happened == "" {

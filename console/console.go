@@ -318,7 +318,7 @@ func (c *Console) clearScreen() {
 }
 
 func (c *Console) Exception(ctx context.Context, f room.ExceptionForm) (room.ExceptionReport, error) {
-	c.printf("\nException at step %s.\n", f.Step.Number)
+	c.printf("\nException at step %s%s.\n", f.Step.Number, tries(f.Attempt))
 	var rep room.ExceptionReport
 	var err error
 	if rep.Expected, err = c.read(ctx, "What was expected: "); err != nil {
@@ -374,4 +374,13 @@ func group(s string, n int) string {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
+}
+
+// tries says how often a step failing again has been tried, so that the
+// room sees a retry loop for what it is.
+func tries(attempt int) string {
+	if attempt < 2 {
+		return ""
+	}
+	return fmt.Sprintf(", tried %d times", attempt)
 }

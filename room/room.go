@@ -190,7 +190,9 @@ type Sheet struct {
 
 // ExceptionForm asks for an exception's details.
 type ExceptionForm struct {
-	Step     StepView
+	Step StepView
+	// Attempt is how many times the step has been tried, this one included.
+	Attempt  int
 	Happened string // prefilled when the runner knows what went wrong
 	// Options the script allows: "retry", "skip", "abort".
 	Decisions []string

@@ -46,7 +46,7 @@ func (r *Runner) runStep(ctx context.Context, st *scripts.Step) error {
 		if stopping(ctx, err) {
 			return err
 		}
-		decision, replayed, err := r.exception(ctx, st, err)
+		decision, replayed, err := r.exception(ctx, st, err, attempt)
 		if err != nil {
 			return err
 		}
@@ -134,7 +134,7 @@ func (r *Runner) wrap(err error) error {
 }
 
 // exception asks the room what to do about err, or replays what it decided.
-func (r *Runner) exception(ctx context.Context, st *scripts.Step, cause error) (decision string, replayed bool, err error) {
+func (r *Runner) exception(ctx context.Context, st *scripts.Step, cause error, attempt int) (decision string, replayed bool, err error) {
 	got, _, err := r.recorded(st.Number, steps.EvException)
 	if err != nil {
 		return "", false, &fatal{err}
@@ -146,7 +146,7 @@ func (r *Runner) exception(ctx context.Context, st *scripts.Step, cause error) (
 		}
 		return d.Decision, true, nil
 	}
-	d, err := r.askException(ctx, st, cause)
+	d, err := r.askException(ctx, st, cause, attempt)
 	if err != nil {
 		return "", false, err
 	}
@@ -156,8 +156,8 @@ func (r *Runner) exception(ctx context.Context, st *scripts.Step, cause error) (
 	return d.Decision, false, nil
 }
 
-func (r *Runner) askException(ctx context.Context, st *scripts.Step, cause error) (steps.ExceptionData, error) {
-	form := room.ExceptionForm{Step: r.stepView(st), Decisions: decisions(st), Approvers: r.approvers()}
+func (r *Runner) askException(ctx context.Context, st *scripts.Step, cause error, attempt int) (steps.ExceptionData, error) {
+	form := room.ExceptionForm{Step: r.stepView(st), Attempt: attempt, Decisions: decisions(st), Approvers: r.approvers()}
 	raised := "operator"
 	if !errors.Is(cause, room.ErrException) {
 		raised = "failure"

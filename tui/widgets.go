@@ -432,7 +432,11 @@ func (p *exceptionForm) view(st *styles, w int) []string {
 			approvers[i] += " (" + strings.Join(a.Roles, ", ") + ")"
 		}
 	}
-	lines := wrap("Record what departs from the script. Everyone in the room should agree on the words.", w, "")
+	intro := "Record what departs from the script. Everyone in the room should agree on the words."
+	if p.f.Attempt > 1 {
+		intro = fmt.Sprintf("The step has been tried %d times. ", p.f.Attempt) + intro
+	}
+	lines := wrap(intro, w, "")
 	lines = append(lines, "",
 		label(fieldExpected, "Expected:")+" "+text(fieldExpected, p.expected),
 		label(fieldHappened, "Happened:")+" "+text(fieldHappened, p.happened),
