@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
+	"github.com/ceremony-dev/ceremony/durable"
 	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/scripts"
 	"github.com/ceremony-dev/ceremony/shares"
@@ -235,7 +235,7 @@ func (c *Config) ShareSets(base string) (map[string]*shares.Record, error) {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(base, p)
 		}
-		b, err := os.ReadFile(p)
+		b, err := durable.ReadFile(p, 1<<20)
 		if err != nil {
 			return nil, fmt.Errorf("share set %s: %w", name, err)
 		}

@@ -72,3 +72,22 @@ func BenchmarkLoadCheck500(b *testing.B) {
 	b.ReportMetric(perOp/base, "x-trivial")
 	b.ReportMetric(perOp/501, "ns/step")
 }
+
+// BenchmarkLoadWorstCase loads the slowest script of the largest size a
+// script may have: nothing but distinct number constants, which the
+// compiler compares one with another.
+func BenchmarkLoadWorstCase(b *testing.B) {
+	var src strings.Builder
+	src.WriteString("ceremony { name = \"Big\", roles = { CA = role \"Administrator\" } }\nact \"One\" { step { by = \"CA\", \"Do it.\" } }\nlocal t = {")
+	for i := 0; src.Len() < 64<<10-16; i++ {
+		fmt.Fprintf(&src, "%d,", i)
+	}
+	src.WriteString("}\n")
+	for b.Loop() {
+		s, err := scripts.LoadSource(context.Background(), []byte(src.String()), scripts.Options{Name: "big.lua"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}
+}

@@ -108,6 +108,9 @@ func LoadSource(ctx context.Context, src []byte, opts Options) (*Script, error) 
 	if opts.Name == "" {
 		return nil, errors.New("load script: no name given")
 	}
+	if len(src) > maxSource {
+		return nil, &Error{File: opts.Name, Msg: fmt.Sprintf("the script is larger than %d bytes", maxSource)}
+	}
 	if opts.TimeLimit <= 0 {
 		opts.TimeLimit = DefaultTimeLimit
 	}

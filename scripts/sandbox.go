@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -15,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ceremony-dev/ceremony/durable"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -25,8 +25,14 @@ const (
 	// maxString caps what string.rep may build in one call; ceremony scripts
 	// deal in instructions and labels, not megabytes.
 	maxString = 1 << 20
-	// maxSource caps the size of a script or module file.
-	maxSource = 4 << 20
+	// maxSource caps the size of a script or module file. Parsing and
+	// compiling run before any time limit can watch them, and gopher-lua's
+	// compiler takes time that grows with the square of a file's distinct
+	// constants: at this size the worst case (a file of nothing but
+	// distinct numbers, BenchmarkLoadWorstCase) loads in about half a
+	// second here, a ceremony script is a few kilobytes, and 64 KiB is ten
+	// times the demo with all its comments.
+	maxSource = 64 << 10
 	// grace is how long a stopped call may take to notice before it is
 	// abandoned: Go code inside a library function cannot be interrupted.
 	grace = 400 * time.Millisecond
@@ -268,17 +274,16 @@ func luaError(err error, file string, cause error) *Error {
 
 // readSource reads a script or module, refusing what is too large to be one.
 func readSource(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	// Opened without waiting for a FIFO's writer, so that require of a
+	// FIFO is refused at once rather than hang.
+	f, err := durable.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
 	}
 	if fi.Size() > maxSource {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxSource)

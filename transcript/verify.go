@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ceremony-dev/ceremony/durable"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -130,7 +131,7 @@ func Verify(path string, opts VerifyOptions) (*Report, error) {
 			return nil, err
 		}
 	}
-	f, err := openRegular(path)
+	f, err := durable.OpenStrict(path)
 	if err != nil {
 		return nil, &FileError{Name: filepath.Base(path), Err: err}
 	}
@@ -184,7 +185,7 @@ type fileCheckpoint struct {
 }
 
 func (v *verifier) readCheckpointFile() error {
-	f, err := openRegular(filepath.Join(v.dir, CheckpointFile))
+	f, err := durable.OpenStrict(filepath.Join(v.dir, CheckpointFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -534,7 +535,7 @@ func (v *verifier) artifact(n uint64, ev *rawEvent) error {
 // checkFileHash compares a bundle file with its record; size < 0 means the
 // record has no size.
 func (v *verifier) checkFileHash(n uint64, name, want string, size int64) error {
-	f, err := openRegular(filepath.Join(v.dir, filepath.FromSlash(name)))
+	f, err := durable.OpenStrict(filepath.Join(v.dir, filepath.FromSlash(name)))
 	if err != nil {
 		return &FileError{Name: name, Line: n, Err: err}
 	}

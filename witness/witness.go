@@ -23,7 +23,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -111,7 +110,7 @@ var errKeyFile = errors.New("not a witness key file (PRIVATE+KEY+<name>+<hash>+<
 // LoadSigner reads a witness key file. The key is kept in a byte slice
 // that Close zeroes, never in a string.
 func LoadSigner(path string) (*Signer, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := durable.ReadFile(path, 4096)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +181,7 @@ func Cosign(dir string, signer note.Signer) (*transcript.Report, error) {
 		return rep, fmt.Errorf("a witness key may not be named %s, the name of the ceremony's session keys", signer.Name())
 	}
 	path := filepath.Join(dir, transcript.CheckpointFile)
-	msg, err := os.ReadFile(path)
+	msg, err := durable.ReadFile(path, 1<<16)
 	if err != nil {
 		return rep, err
 	}

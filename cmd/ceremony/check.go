@@ -5,9 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 
+	"github.com/ceremony-dev/ceremony/durable"
 	"github.com/ceremony-dev/ceremony/runner"
 	"github.com/ceremony-dev/ceremony/scripts"
 )
@@ -92,7 +92,7 @@ func loadConfig(path string, s stdio) (*runner.Config, int) {
 	if path == "" {
 		return nil, -1
 	}
-	b, err := os.ReadFile(path)
+	b, err := durable.ReadFile(path, maxSmallFile)
 	if err != nil {
 		errorf(s.err, "%v", err)
 		return nil, exitUsage

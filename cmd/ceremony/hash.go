@@ -5,9 +5,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
+	"github.com/ceremony-dev/ceremony/durable"
 	"github.com/ceremony-dev/ceremony/pgpwords"
 )
 
@@ -49,7 +49,7 @@ the words; a word in the wrong column gives away a swapped or skipped one.`,
 func hashFile(name string, stdin io.Reader) ([]byte, error) {
 	r := stdin
 	if name != "-" {
-		f, err := os.Open(name)
+		f, err := durable.Open(name)
 		if err != nil {
 			return nil, err
 		}

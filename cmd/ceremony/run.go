@@ -134,7 +134,7 @@ func prepareLocked(path string, src []byte, configPath, out string, rehearsal bo
 	opts := scripts.Options{Name: filepath.Base(path)}
 	if c.src == nil {
 		var err error
-		if c.src, err = os.ReadFile(path); err != nil {
+		if c.src, err = durable.ReadFile(path, maxSmallFile); err != nil {
 			errorf(s.err, "%v", err)
 			return nil, exitUsage
 		}
@@ -143,7 +143,7 @@ func prepareLocked(path string, src []byte, configPath, out string, rehearsal bo
 	var cfgBytes []byte
 	var err error
 	if configPath != "" {
-		if cfgBytes, err = os.ReadFile(configPath); err != nil {
+		if cfgBytes, err = durable.ReadFile(configPath, maxSmallFile); err != nil {
 			errorf(s.err, "%v", err)
 			return nil, exitUsage
 		}
@@ -343,7 +343,7 @@ func (c *ceremonyRun) readInput(decl scripts.Input) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("input %q has no path in the configuration's [inputs]", name)
 	}
-	f, err := openRegular(path)
+	f, err := durable.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("input %s (%s): %w", name, path, err)
 	}
@@ -479,7 +479,7 @@ func readRecorded(dir, name, want string) ([]byte, error) {
 	if base := path.Base(name); !plainName.MatchString(base) || path.Dir(name) != "." && !plainName.MatchString(path.Dir(name)) {
 		return nil, fmt.Errorf("%q: not a file of the bundle", name)
 	}
-	f, err := openRegular(filepath.Join(dir, filepath.FromSlash(name)))
+	f, err := durable.OpenStrict(filepath.Join(dir, filepath.FromSlash(name)))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -497,6 +497,10 @@ func readRecorded(dir, name, want string) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// maxSmallFile bounds what is read of a script, a configuration, a share
+// or a record given on the command line: each is a page or two of text.
+const maxSmallFile = 1 << 20
 
 // plainName is a file or directory name of a bundle: no separators, no
 // leading dot.

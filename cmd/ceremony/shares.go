@@ -165,7 +165,7 @@ func sharesSplit(args []string, s stdio) int {
 // readShareRecord reads a set's record. It returns -1 to go on, or the exit
 // code.
 func readShareRecord(path string, s stdio) (*shares.Record, int) {
-	data, err := os.ReadFile(path)
+	data, err := durable.ReadFile(path, maxSmallFile)
 	if err != nil {
 		errorf(s.err, "%v", err)
 		return nil, exitUsage
@@ -198,7 +198,7 @@ func loadShareFile(path string, s stdio) (*shares.Share, int) {
 // split printed, or as bare words (numbers between them are ignored, so
 // words copied with their row numbers work too).
 func readShareFile(path string) (*shares.Share, error) {
-	data, err := os.ReadFile(path)
+	data, err := durable.ReadFile(path, maxSmallFile)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ceremony-dev/ceremony/durable"
 	"github.com/ceremony-dev/ceremony/runner"
 	"github.com/ceremony-dev/ceremony/transcript"
 	"github.com/ceremony-dev/ceremony/witness"
@@ -273,7 +274,7 @@ func binding(rep *transcript.Report, wit *witness.Result) string {
 // It binds the bundle to the witnesses only as far as the auditor trusts
 // those keys: the report says where they came from.
 func bundleRoster(dir string) *witness.Roster {
-	f, err := openRegular(filepath.Join(dir, transcript.ConfigFile))
+	f, err := durable.OpenStrict(filepath.Join(dir, transcript.ConfigFile))
 	if err != nil {
 		return nil
 	}
