@@ -11,6 +11,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,11 +25,13 @@ import (
 
 // Console implements room.UI on a reader and a writer.
 type Console struct {
-	in   *bufio.Reader
-	fd   int
-	tty  bool
-	out  io.Writer
-	last string // the step last announced
+	in  *bufio.Reader
+	fd  int
+	tty bool
+	out io.Writer
+	// outTTY: the output is a terminal, the only place a share sheet goes.
+	outTTY bool
+	last   string // the step last announced
 	// pending delivers the line being read, which outlives a prompt that
 	// ctx ended.
 	pending chan answer
@@ -42,8 +45,15 @@ func New(in io.Reader, out io.Writer) *Console {
 	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		c.fd, c.tty = int(f.Fd()), true
 	}
+	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		c.outTTY = true
+	}
 	return c
 }
+
+// ErrSheetNotShown is a share sheet the console will not print: its output
+// is not a terminal, so the words would land in a file or a log.
+var ErrSheetNotShown = errors.New("the share sheet is not shown: the console's output is not a terminal, and a sheet must never reach a file or a log; run the ceremony with its output on the room's screen")
 
 var _ room.UI = (*Console)(nil)
 
@@ -299,6 +309,9 @@ func (c *Console) Compare(ctx context.Context, cm room.Comparison) error {
 }
 
 func (c *Console) Sheet(ctx context.Context, s room.Sheet) error {
+	if !c.outTTY {
+		return ErrSheetNotShown
+	}
 	c.printf("\nShare sheet for %s. Everyone but %s looks away now.\n", s.Holder.Name, s.Holder.Name)
 	if _, err := c.read(ctx, "Press Enter when only "+s.Holder.Name+" can see the screen. "); err != nil {
 		return err

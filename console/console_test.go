@@ -172,3 +172,18 @@ func TestConsoleReturnsWhenContextEnds(t *testing.T) {
 		t.Fatalf("next prompt got %q, %v", v, err)
 	}
 }
+
+// A share sheet goes only to a terminal: piped to a file or a log, the
+// console refuses to print it and says why.
+func TestConsoleSheetOnlyToATerminal(t *testing.T) {
+	var out bytes.Buffer
+	c := console.New(strings.NewReader("\n\n"), &out)
+	err := c.Sheet(context.Background(), room.Sheet{Holder: room.Participant{ID: "cid", Name: "Cid Cole"},
+		Title: "share 1 of 3", Body: "1 aardvark absurd", Words: []string{"aardvark", "absurd"}})
+	if !errors.Is(err, console.ErrSheetNotShown) {
+		t.Fatalf("Sheet: %v, want ErrSheetNotShown", err)
+	}
+	if strings.Contains(out.String(), "aardvark") {
+		t.Fatalf("the sheet reached the output:\n%s", out.String())
+	}
+}

@@ -205,12 +205,16 @@ func (g *guard) watch(parent context.Context, limit time.Duration, mem uint64, s
 	trigger := base + mem
 	last := time.Now()
 	var used time.Duration
+	// Once the caller's context ends, its Done channel stays ready: it is
+	// watched no more, so that the loop does not spin on it.
+	parentDone := parent.Done()
 	for {
 		select {
 		case <-finished:
 			return
-		case <-parent.Done():
+		case <-parentDone:
 			g.stop(context.Cause(parent))
+			parentDone = nil
 		case now := <-tick.C:
 			if !g.paused.Load() {
 				used += now.Sub(last)

@@ -235,13 +235,18 @@ func prepareLocked(path string, src []byte, configPath, out string, rehearsal bo
 	return c, exitOK
 }
 
+// noCoreDumps switches core dumps off for the process: a core of a
+// command that handles shares or PINs would hold them.
+func noCoreDumps() {
+	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{Cur: 0, Max: 0})
+}
+
 // start runs the ceremony to its end and maps the outcome to an exit code.
 func (c *ceremonyRun) start(ui uiFlags, s stdio) int {
 	defer c.unlock()
 	defer c.script.Close()
 	defer c.w.Close()
-	// A core dump of this process could hold a combined PIN or a share.
-	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{Cur: 0, Max: 0})
+	noCoreDumps()
 	u, finish, err := chooseUI(ui, c.rehearsal, s)
 	if err != nil {
 		errorf(s.err, "%v", err)

@@ -50,6 +50,8 @@ func runShares(args []string, s stdio) int {
 		fmt.Fprint(s.err, sharesUsage)
 		return exitUsage
 	}
+	// Every subcommand holds a secret or a share in memory.
+	noCoreDumps()
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(s.out, sharesUsage)

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// SIGINT and SIGTERM end a ceremony waiting for the room within a second,
+// leaving a valid prefix that resume takes up.
+func TestSignalsEndARunAtOnce(t *testing.T) {
+	bin := buildBinary(t)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			bundle := filepath.Join(t.TempDir(), "b")
+			cmd := exec.Command(bin, "demo", "--plain", "--out", bundle)
+			stdin, err := cmd.StdinPipe() // open, and never written: the console waits
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stdin.Close()
+			var out strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for countLines(bundle) < 2 && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			time.Sleep(200 * time.Millisecond)
+			sent := time.Now()
+			cmd.Process.Signal(sig)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("still running 5 s after %v:\n%s", sig, out.String())
+			}
+			if took := time.Since(sent); took > time.Second {
+				t.Errorf("ended %v after %v; want within a second", took, sig)
+			}
+			if code := cmd.ProcessState.ExitCode(); code != exitAborted {
+				t.Errorf("exit %d after %v, want %d:\n%s", code, sig, exitAborted, out.String())
+			}
+			checkValidPrefix(t, bundle, countLines(bundle))
+			if !strings.Contains(out.String(), "ceremony resume") {
+				t.Errorf("no hint to resume:\n%s", out.String())
+			}
+		})
+	}
+}
+
+// Commands that handle a share switch core dumps off, so that a crash
+// leaves no copy of a share on disk: shares combine, waiting for the first
+// share, has a core limit of zero.
+func TestSharesCombineHasNoCoreDumps(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	if out, err := exec.Command(bin, "shares", "split", "--label", "t", "-m", "2", "-n", "3", "--out-dir", dir).CombinedOutput(); err != nil {
+		t.Fatalf("split: %v\n%s", err, out)
+	}
+	// The child inherits a core limit that allows dumps, so that only the
+	// command itself can have switched them off.
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_CORE, &old); err != nil || old.Max == 0 {
+		t.Skipf("core dumps cannot be allowed here (hard limit 0, or %v)", err)
+	}
+	syscall.Setrlimit(syscall.RLIMIT_CORE, &syscall.Rlimit{Cur: old.Max, Max: old.Max})
+	defer syscall.Setrlimit(syscall.RLIMIT_CORE, &old)
+	cmd := exec.Command(bin, "shares", "combine", "--record", filepath.Join(dir, "record.json"))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	limits := filepath.Join("/proc", strconv.Itoa(cmd.Process.Pid), "limits")
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		b, err := os.ReadFile(limits)
+		if err != nil {
+			t.Skipf("no %s here: %v", limits, err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); strings.HasPrefix(line, "Max core file size") && len(f) >= 6 && f[4] == "0" && f[5] == "0" {
+				return
+			}
+		}
+	}
+	b, _ := os.ReadFile(limits)
+	t.Fatalf("core dumps are not off while shares combine runs:\n%s", b)
+}
