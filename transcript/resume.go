@@ -2,10 +2,13 @@ package transcript
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/ceremony-dev/ceremony/durable"
 )
 
 // Resume reopens the bundle of an interrupted ceremony. It verifies the
@@ -34,12 +37,16 @@ func Resume(dir string, opts ...Option) (*Writer, []Event, error) {
 	switch {
 	case rep.Verdict == Complete:
 		return nil, nil, ErrEnded
-	case errors.Is(err, errFinalMissing):
+	case rep.finalUnfiled:
 		// A finished ceremony stays finished, whatever became of its
 		// checkpoint file: resuming it would sign past its final
-		// checkpoint. Only a crash between ceremony.end and that
-		// checkpoint is resumed, to sign it.
-		return nil, nil, fmt.Errorf("%w: %w", ErrEnded, err)
+		// checkpoint. The file is restored from that checkpoint's line,
+		// signed by the ceremony's own key; nothing is signed anew, and
+		// cosignatures the file carried are not brought back.
+		if err := restoreCheckpoint(dir); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, ErrRestored
 	case rep.Verdict == Invalid:
 		return nil, nil, fmt.Errorf("cannot resume an invalid transcript: %w", err)
 	}
@@ -123,6 +130,32 @@ func resume(f *os.File, dir string, rep *Report, cfg config) (*Writer, []Event, 
 		}
 	}
 	return w, events, nil
+}
+
+// ErrRestored is returned by Resume for a finished ceremony whose
+// checkpoint file did not carry its final checkpoint (a crash just before
+// it was written, or a file deleted): Resume restored the file from the
+// transcript's final checkpoint line and appended nothing.
+var ErrRestored = fmt.Errorf("%w: the checkpoint file was restored from the final checkpoint", ErrEnded)
+
+// restoreCheckpoint writes the checkpoint file from the note of the
+// transcript's last line, its final checkpoint.
+func restoreCheckpoint(dir string) error {
+	var last Event
+	for e, err := range ReadEvents(dir) {
+		if err != nil {
+			return err
+		}
+		last = e
+	}
+	var cp checkpointData
+	if err := json.Unmarshal(last.Data, &cp); err != nil || last.Type != TypeCheckpoint {
+		return fmt.Errorf("the last line is not a checkpoint: %v", err)
+	}
+	if err := removeReplaceTemps(dir); err != nil {
+		return err
+	}
+	return durable.Replace(filepath.Join(dir, CheckpointFile), []byte(cp.Note), 0o644)
 }
 
 // removeReplaceTemps removes what a crash while the checkpoint file was

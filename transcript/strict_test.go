@@ -99,17 +99,23 @@ func TestVerifyBeginKeysExact(t *testing.T) {
 	}
 }
 
-// A finished ceremony whose checkpoint file was deleted is not resumed:
-// resuming would sign past its end with a new key.
+// A finished ceremony whose checkpoint file was deleted, or not yet
+// written when it crashed, is not resumed: resuming would sign past its end
+// with a new key. Resume restores the file from the final checkpoint line,
+// signed by the ceremony's own key, and appends nothing.
 func TestResumeRefusesFinishedWithoutCheckpointFile(t *testing.T) {
 	dir := buildBundle(t, testHeader())
 	os.Remove(filepath.Join(dir, transcript.CheckpointFile))
 	before := mustRead(t, transcriptPath(dir))
-	if _, _, err := transcript.Resume(dir); !errors.Is(err, transcript.ErrEnded) {
-		t.Fatalf("resume: %v, want ErrEnded", err)
+	if _, _, err := transcript.Resume(dir); !errors.Is(err, transcript.ErrRestored) || !errors.Is(err, transcript.ErrEnded) {
+		t.Fatalf("resume: %v, want ErrRestored", err)
 	}
 	if string(mustRead(t, transcriptPath(dir))) != string(before) {
-		t.Fatal("a refused resume changed the transcript")
+		t.Fatal("resume changed the transcript of a finished ceremony")
+	}
+	rep, err := verify(t, dir)
+	if err != nil || rep.Verdict != transcript.Complete || len(rep.SessionKeys) != 1 {
+		t.Fatalf("after the restore: %v, %+v", err, rep)
 	}
 }
 
@@ -128,4 +134,33 @@ func TestVerifyHeaderOnly(t *testing.T) {
 		t.Fatalf("resume of a header-only bundle: %v", err)
 	}
 	w.Close()
+}
+
+// A crash after the final checkpoint line but before the checkpoint file
+// was replaced leaves the file of the act before: Resume restores the
+// final one from the transcript, and the ceremony is complete, under its
+// own key.
+func TestResumeRestoresFinalCheckpointFile(t *testing.T) {
+	w, dir := create(t, testHeader())
+	w.Append("step.begin", "1.1", "CA", nil)
+	if _, err := w.Checkpoint(); err != nil {
+		t.Fatal(err)
+	}
+	stale := mustRead(t, filepath.Join(dir, transcript.CheckpointFile))
+	w.Append(transcript.TypeEnd, "", "CA", nil)
+	if _, err := w.Checkpoint(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	mustWrite(t, filepath.Join(dir, transcript.CheckpointFile), stale)
+	if rep, _ := verify(t, dir); rep.Verdict != transcript.Incomplete {
+		t.Fatalf("stale checkpoint file: verdict %s", rep.Verdict)
+	}
+	if _, _, err := transcript.Resume(dir); !errors.Is(err, transcript.ErrRestored) {
+		t.Fatalf("resume: %v, want ErrRestored", err)
+	}
+	rep, err := verify(t, dir)
+	if err != nil || rep.Verdict != transcript.Complete || len(rep.SessionKeys) != 1 {
+		t.Fatalf("after the restore: %v (%+v)", err, rep)
+	}
 }

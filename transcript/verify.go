@@ -73,6 +73,9 @@ type Report struct {
 	Torn        *TornError        `json:"torn,omitempty"`
 	// Unrecorded lists artifact files no event records (Resume only).
 	Unrecorded []string `json:"-"`
+	// finalUnfiled: the transcript ends with its final checkpoint, and the
+	// checkpoint file does not carry it (a crash before it was replaced).
+	finalUnfiled bool
 }
 
 // SessionKey is a session public key announced in the transcript: the
@@ -162,6 +165,7 @@ type verifier struct {
 	prevTime       [len(timeLayout)]byte
 	lastCheckpoint bool            // the last valid line is a checkpoint
 	finalSigned    bool            // a checkpoint follows ceremony.end
+	lastNote       string          // the note of the last checkpoint event
 	recorded       map[string]bool // artifact names
 	// listed holds, for each directory of the bundle, the names of the
 	// files the transcript accounts for.
@@ -445,6 +449,7 @@ func (v *verifier) checkpoint(n uint64, ev *rawEvent) error {
 		return err
 	}
 	v.rep.Checkpoints++
+	v.lastNote = cp.Note
 	if v.dir == "" {
 		v.rep.Final = info
 	}
@@ -592,11 +597,24 @@ func (v *verifier) finish() error {
 	case !v.lastCheckpoint:
 		return &IncompleteError{Events: rep.Events, Reason: "no checkpoint after ceremony.end"}
 	case v.dir != "" && v.file == nil:
+		rep.finalUnfiled = true
 		return &FileError{Name: CheckpointFile, Err: errFinalMissing}
+	case v.dir != "" && v.file.count == rep.Events-1 && v.finalSigned && v.lastCheckpoint && sameText(v.file.raw, v.lastNote):
+		// The checkpoint file Resume restored from the final checkpoint
+		// line, after a crash before the file was replaced: it carries the
+		// same signed text, and the line it leaves out is that checkpoint.
 	case v.dir != "" && v.file.count < rep.Events:
+		rep.finalUnfiled = v.finalSigned && v.lastCheckpoint
 		return &IncompleteError{Events: rep.Events, Reason: fmt.Sprintf("%s covers only %d events", CheckpointFile, v.file.count)}
 	}
 	return nil
+}
+
+// sameText reports whether a signed note file carries the text of note.
+func sameText(file []byte, note string) bool {
+	a, _, _ := bytes.Cut(file, []byte("\n\n"))
+	b, _, _ := strings.Cut(note, "\n\n")
+	return string(a) == b
 }
 
 // errFinalMissing is a finished ceremony's bundle without its checkpoint

@@ -404,6 +404,12 @@ func resumeLocked(dir string, s stdio) (*ceremonyRun, int) {
 	}
 	if c.w, c.recorded, err = transcript.Resume(dir); err != nil {
 		c.script.Close()
+		if errors.Is(err, transcript.ErrRestored) {
+			// Nothing was left to do in the room: the crash came after
+			// the last event.
+			fmt.Fprintf(s.out, "%s: the ceremony was complete; its checkpoint file is restored from the final checkpoint (cosignatures made before are not)\n", dir)
+			return nil, exitOK
+		}
 		errorf(s.err, "%s: %v", dir, err)
 		if errors.Is(err, transcript.ErrEnded) {
 			hintf(s.err, "the ceremony is complete: ceremony verify %s checks it", dir)
