@@ -175,7 +175,11 @@
 // means events were cut after it was signed ([*TruncatedError]); a missing
 // checkpoint file where the transcript ends with its final checkpoint is a
 // [*FileError], not an unfinished ceremony: the witnesses' cosignatures
-// were in it. Given a
+// were in it. [Resume] never resumes such a ceremony: it restores the file
+// from the note of the final checkpoint line, which covers every event but
+// that line, and Verify accepts a file that covers every line but a final
+// checkpoint carrying the same signed text. So a crash between that line
+// and the file's replacement loses nothing, and nothing is signed anew. Given a
 // lone transcript.jsonl, it checks the chain and the checkpoint events; the
 // last line, which only the checkpoint file covers, is then checked for
 // form only.
