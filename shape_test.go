@@ -156,7 +156,7 @@ func TestPrimitiveIsOneFile(t *testing.T) {
 
 // argReaders are the methods of steps.Args, whose first argument names a
 // field of a primitive's table.
-var argReaders = map[string]bool{"Text": true, "String": true, "Int": true, "Bool": true, "Strings": true, "Input": true, "Pattern": true}
+var argReaders = map[string]bool{"Text": true, "String": true, "Int": true, "Bool": true, "Strings": true, "Input": true, "Pattern": true, "Content": true}
 
 // primitiveTypes are the types in steps with a Run method: the calls.
 func primitiveTypes(t *testing.T, fset *token.FileSet, pkgs []sourcePackage) map[string]bool {

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ceremony-dev/ceremony/room"
+	"github.com/ceremony-dev/ceremony/visible"
 )
 
 // Console implements room.UI on a reader and a writer.
@@ -57,7 +58,17 @@ var ErrSheetNotShown = errors.New("the share sheet is not shown: the console's o
 
 var _ room.UI = (*Console)(nil)
 
-func (c *Console) printf(format string, a ...any) { fmt.Fprintf(c.out, format, a...) }
+// printf writes to the console; every text it is given is shown with its
+// control characters made visible, so that a name or a typed value cannot
+// move the cursor or reorder the line. The format is the console's own.
+func (c *Console) printf(format string, a ...any) {
+	for i, v := range a {
+		if s, ok := v.(string); ok {
+			a[i] = visible.Text(s)
+		}
+	}
+	fmt.Fprintf(c.out, format, a...)
+}
 
 // answer is one line read, or why none could be.
 type answer struct {

@@ -187,3 +187,14 @@ func TestConsoleSheetOnlyToATerminal(t *testing.T) {
 		t.Fatalf("the sheet reached the output:\n%s", out.String())
 	}
 }
+
+// What the console is given to show (a name, a typed value) is shown with
+// its control characters made visible, never interpreted by the terminal.
+func TestConsoleShowsControlsVisibly(t *testing.T) {
+	var out bytes.Buffer
+	c := console.New(strings.NewReader(""), &out)
+	c.Notice(room.Notice{Level: "info", Text: "bag \x1b[2J\u202eAB12"})
+	if strings.ContainsAny(out.String(), "\x1b\u202e") || !strings.Contains(out.String(), `\x1b[2J\u202eAB12`) {
+		t.Fatalf("shown as %q", out.String())
+	}
+}

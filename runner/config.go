@@ -16,6 +16,7 @@ import (
 	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/scripts"
 	"github.com/ceremony-dev/ceremony/shares"
+	"github.com/ceremony-dev/ceremony/visible"
 )
 
 // Config is a ceremony's configuration file (TOML): who is in the room, which
@@ -178,6 +179,13 @@ func (c *Config) validate() error {
 			return fmt.Errorf("participant %q has no name", p.ID)
 		case len(p.Roles) == 0:
 			return fmt.Errorf("participant %q has no role", p.ID)
+		}
+		// A name is printed on sheets and the paper script and shown in
+		// the room: it must show as what it is.
+		for _, text := range append([]string{p.Name, p.PublicKey}, p.Roles...) {
+			if err := visible.Check(text, false); err != nil {
+				return fmt.Errorf("participant %q: \"%s\": %w", p.ID, visible.String(text), err)
+			}
 		}
 		seen[p.ID] = true
 	}

@@ -6,6 +6,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/ceremony-dev/ceremony/steps"
+	"github.com/ceremony-dev/ceremony/visible"
 )
 
 // fields reads a table argument and notices fields nobody asked for: a
@@ -37,6 +38,15 @@ func (f *fields) get(key string) lua.LValue {
 }
 
 func (f *fields) str(key string, required bool) string {
+	s := f.raw(key, required)
+	if err := visible.Check(s, true); err != nil {
+		f.L.RaiseError("%s: %s: %v; the room's screen and the paper script show text as it is written", f.what, key, err)
+	}
+	return s
+}
+
+// raw is str for text taken as it is, such as an artifact's content.
+func (f *fields) raw(key string, required bool) string {
 	switch v := f.get(key).(type) {
 	case lua.LString:
 		if required && strings.TrimSpace(string(v)) == "" {
@@ -63,6 +73,9 @@ func (f *fields) pos(i int, required bool) string {
 	case lua.LString:
 		if required && strings.TrimSpace(string(v)) == "" {
 			f.L.RaiseError("%s: the text must not be empty", f.what)
+		}
+		if err := visible.Check(string(v), true); err != nil {
+			f.L.RaiseError("%s: the text: %v; the room's screen and the paper script show text as it is written", f.what, err)
 		}
 		return string(v)
 	case *lua.LNilType:
@@ -161,6 +174,7 @@ var _ steps.Args = (*fields)(nil)
 
 func (f *fields) Text(i int, required bool) string        { return f.pos(i, required) }
 func (f *fields) String(key string, required bool) string { return f.str(key, required) }
+func (f *fields) Content(key string) string               { return f.raw(key, true) }
 func (f *fields) Int(key string, def int) int             { return f.int(key, def) }
 func (f *fields) Bool(key string) bool                    { return f.bool(key) }
 func (f *fields) Strings(key string) []string             { return f.strs(key) }

@@ -12,6 +12,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/ceremony-dev/ceremony/steps"
+	"github.com/ceremony-dev/ceremony/visible"
 )
 
 // The declarations a script makes at its top level: ceremony, role, file,
@@ -216,6 +217,9 @@ func parseSize(v lua.LValue) (int64, error) {
 func (s *Script) luaAct(L *lua.LState) int {
 	s.topLevel(L, "act")
 	title := L.CheckString(1)
+	if err := visible.Check(title, false); err != nil {
+		L.RaiseError("act: the title: %v", err)
+	}
 	line := where(L).Line
 	L.Push(L.NewFunction(func(L *lua.LState) int {
 		t := L.CheckTable(1)

@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"strings"
 	"time"
+
+	"github.com/ceremony-dev/ceremony/visible"
 )
 
 // sheet gathers what both sheet forms show.
@@ -25,7 +27,9 @@ type numbered struct {
 func (s *Share) sheet(holder string, date time.Time) sheet {
 	words := s.Words()
 	sh := sheet{
-		Label: s.label, SetID: s.SetID(), Holder: holder, Date: date.UTC().Format("2006-01-02"),
+		// A label or a name cannot forge a line of the sheet, or hide
+		// what it says: their control characters show as escapes.
+		Label: visible.String(s.label), SetID: s.SetID(), Holder: visible.String(holder), Date: date.UTC().Format("2006-01-02"),
 		Fingerprint: s.Fingerprint(), Index: s.index, M: s.m, N: s.n, Words: len(words),
 		Steps: []string{
 			"Check the share now, alone: ceremony shares check --record RECORD FILE, or type it at the check step of the ceremony.",

@@ -21,7 +21,7 @@ type Artifact struct {
 
 func init() {
 	register(Primitive{Name: "artifact", Parse: func(a Args, at At) (Call, error) {
-		return Artifact{At: at, File: a.Text(1, true), Content: a.String("content", true)}, nil
+		return Artifact{At: at, File: a.Text(1, true), Content: a.Content("content")}, nil
 	}})
 }
 

@@ -107,7 +107,11 @@ func (a At) brief(what string) string {
 type Args interface {
 	// Text is the i-th positional value (from 1), a string.
 	Text(i int, required bool) string
+	// String is a text; control characters other than newlines and tabs,
+	// and the characters that reorder text, are refused.
 	String(key string, required bool) string
+	// Content is a required text taken as it is, such as a file's content.
+	Content(key string) string
 	// Int is a whole number from 0 to 1000, def when absent.
 	Int(key string, def int) int
 	Bool(key string) bool

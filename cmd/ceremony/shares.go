@@ -20,6 +20,7 @@ import (
 
 	"github.com/ceremony-dev/ceremony/durable"
 	"github.com/ceremony-dev/ceremony/shares"
+	"github.com/ceremony-dev/ceremony/visible"
 )
 
 func init() {
@@ -103,6 +104,15 @@ func sharesSplit(args []string, s stdio) int {
 		if holders[i] == "" {
 			holders[i] = fmt.Sprintf("holder of share %d", i+1)
 		}
+		if err := visible.Check(holders[i], false); err != nil {
+			errorf(s.err, "--holders: holder %d, \"%s\": %v", i+1, visible.String(holders[i]), err)
+			hintf(s.err, "a holder's name is printed on their sheet as it is written: give it in plain letters")
+			return exitUsage
+		}
+	}
+	if err := visible.Check(*label, false); err != nil {
+		errorf(s.err, "--label \"%s\": %v", visible.String(*label), err)
+		return exitUsage
 	}
 
 	if err := os.MkdirAll(*outDir, 0o700); err != nil {
