@@ -35,6 +35,62 @@ func Create(path string, content []byte, mode os.FileMode) error {
 	return err
 }
 
+// CreateWhole is Create for a file that must never be seen part written,
+// even after a crash or a full disk: the content is written and synced
+// under a temporary name beginning with '.', then linked to path, which
+// must not exist, and the temporary name removed. A failure leaves nothing
+// at path; a crash at most a temporary file, which RemoveTemps clears.
+func CreateWhole(path string, content []byte, mode os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, tempPrefix+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	_, err = f.Write(content)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, mode)
+	}
+	if err == nil {
+		// A link, unlike a rename, never replaces what is there.
+		err = os.Link(tmp, path)
+	}
+	if err != nil {
+		return err
+	}
+	return SyncDir(dir)
+}
+
+// tempPrefix begins the names of CreateWhole's temporary files.
+const tempPrefix = ".whole-"
+
+// RemoveTemps removes the temporary files CreateWhole left in dir when a
+// crash interrupted it.
+func RemoveTemps(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), tempPrefix) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// IsTemp reports a temporary file of CreateWhole.
+func IsTemp(name string) bool { return strings.HasPrefix(name, tempPrefix) }
+
 // Replace swaps in content for path atomically: a reader, or the process
 // after a crash, sees the old file or the new one, never a mix. The
 // directory is synced, so the new name survives a crash too.

@@ -503,10 +503,9 @@ func (t *SoftToken) GenerateKey(label, kind string) (crypto.Signer, error) {
 		return nil, err
 	}
 	path := filepath.Join(t.dir, "keys", f.ID+".json")
-	if err := durable.Create(path, b, 0o600); err != nil {
-		return nil, fmt.Errorf("hsm: soft token: %w", err)
-	}
-	if err := durable.SyncDir(filepath.Dir(path)); err != nil {
+	// Whole or not at all: a kill mid-write must not leave a key file
+	// that no later login can read.
+	if err := durable.CreateWhole(path, b, 0o600); err != nil {
 		return nil, fmt.Errorf("hsm: soft token: %w", err)
 	}
 	return t.key(f)

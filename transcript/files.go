@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ceremony-dev/ceremony/durable"
 )
 
 // checkListing refuses a file or directory in the bundle that the
@@ -43,6 +45,12 @@ func (v *verifier) checkDir(dir string, want map[string]bool) error {
 	}
 	for _, e := range entries {
 		if want[e.Name()] {
+			continue
+		}
+		if dir == ArtifactsDir && durable.IsTemp(e.Name()) {
+			// An artifact a crash interrupted before it was whole: never
+			// recorded, never under its name. Resume removes it.
+			v.leftover = dir + "/" + e.Name()
 			continue
 		}
 		if dir == ArtifactsDir && v.opts.allowUnrecorded && e.Type().IsRegular() && validArtifactName(e.Name()) {

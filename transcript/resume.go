@@ -56,6 +56,9 @@ func Resume(dir string, opts ...Option) (*Writer, []Event, error) {
 	if err := removeReplaceTemps(dir); err != nil {
 		return nil, nil, err
 	}
+	if err := durable.RemoveTemps(filepath.Join(dir, ArtifactsDir)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, nil, err
+	}
 	path := filepath.Join(dir, TranscriptFile)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
 	if err != nil {

@@ -164,3 +164,46 @@ func TestResumeRestoresFinalCheckpointFile(t *testing.T) {
 		t.Fatalf("after the restore: %v (%+v)", err, rep)
 	}
 }
+
+// A bundle takes its name only once ceremony.begin is on disk: a Create
+// that fails on the way leaves nothing under the name, and nothing hidden.
+func TestCreateLeavesNothingHalfMade(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "bundle")
+	h := testHeader()
+	h.Modules = map[string][]byte{"../escape.lua": []byte("x")}
+	if _, err := transcript.Create(dir, h); err == nil {
+		t.Fatal("Create with a bad module name succeeded")
+	}
+	entries, _ := os.ReadDir(parent)
+	if len(entries) != 0 {
+		t.Fatalf("a failed Create left %v", entries)
+	}
+	w, err := transcript.Create(dir, testHeader())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if entries, _ := os.ReadDir(parent); len(entries) != 1 || entries[0].Name() != "bundle" {
+		t.Fatalf("after Create the parent holds %v", entries)
+	}
+}
+
+// An artifact a crash interrupted is only ever a hidden temporary file:
+// the bundle is an unfinished one, and Resume clears it.
+func TestInterruptedArtifactWrite(t *testing.T) {
+	dir := interrupted(t)
+	mustWrite(t, filepath.Join(dir, transcript.ArtifactsDir, ".whole-root.pem-123"), []byte("half"))
+	rep, err := verify(t, dir)
+	if rep.Verdict != transcript.Incomplete || !strings.Contains(err.Error(), "ceremony resume removes it") {
+		t.Fatalf("verdict %s (%v), want incomplete naming the leftover", rep.Verdict, err)
+	}
+	w, _, err := transcript.Resume(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if _, err := os.Stat(filepath.Join(dir, transcript.ArtifactsDir, ".whole-root.pem-123")); !os.IsNotExist(err) {
+		t.Fatalf("the leftover is still there: %v", err)
+	}
+}

@@ -591,7 +591,7 @@ func (v *verifier) finish() error {
 	case rep.Torn != nil:
 		return rep.Torn
 	case v.leftover != "" && !v.opts.allowUnrecorded:
-		return &IncompleteError{Events: rep.Events, Reason: v.leftover + " was left by a crash while the checkpoint file was replaced"}
+		return &IncompleteError{Events: rep.Events, Reason: v.leftover + " was left by a crash while a file was written; ceremony resume removes it"}
 	case !rep.Ended:
 		return &IncompleteError{Events: rep.Events, Reason: "no ceremony.end"}
 	case !v.lastCheckpoint:

@@ -136,6 +136,16 @@ func Create(dir string, h Header, opts ...Option) (w *Writer, err error) {
 			return nil, fmt.Errorf("header data may not set %q: the transcript package records it", k)
 		}
 	}
+	// The bundle is made under a hidden name beside it and takes its name
+	// only once ceremony.begin is on disk: a kill or a full disk on the
+	// way leaves no half-made bundle, only a hidden directory that the
+	// next Create of that name removes.
+	final := dir
+	if _, err := os.Lstat(final); err == nil {
+		return nil, fmt.Errorf("creating bundle: %w", &os.PathError{Op: "mkdir", Path: final, Err: os.ErrExist})
+	}
+	dir = filepath.Join(filepath.Dir(final), "."+filepath.Base(final)+".creating")
+	os.RemoveAll(dir)
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating bundle: %w", err)
 	}
@@ -144,7 +154,6 @@ func Create(dir string, h Header, opts ...Option) (w *Writer, err error) {
 			if w != nil {
 				w.Close()
 			}
-			// Only what this call created: the directory did not exist.
 			os.RemoveAll(dir)
 		}
 	}()
@@ -205,10 +214,22 @@ func Create(dir string, h Header, opts ...Option) (w *Writer, err error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range []string{filepath.Join(dir, ArtifactsDir), dir, filepath.Dir(dir)} {
+	for _, d := range []string{filepath.Join(dir, ArtifactsDir), dir} {
 		if err := durable.SyncDir(d); err != nil {
 			return nil, err
 		}
+	}
+	// Rename would replace an empty directory made meanwhile; the caller's
+	// lock on the name keeps others out, and this check keeps out the rest.
+	if _, err := os.Lstat(final); err == nil {
+		return nil, fmt.Errorf("creating bundle: %w", &os.PathError{Op: "mkdir", Path: final, Err: os.ErrExist})
+	}
+	if err := os.Rename(dir, final); err != nil {
+		return nil, fmt.Errorf("creating bundle: %w", err)
+	}
+	dir, w.dir = final, final
+	if err := durable.SyncDir(filepath.Dir(final)); err != nil {
+		return nil, err
 	}
 	return w, nil
 }
@@ -264,12 +285,10 @@ func (w *Writer) AddArtifact(name string, content []byte, step, actor string) (E
 	if w.f == nil || w.err != nil {
 		return Event{}, w.closedErr()
 	}
-	dir := filepath.Join(w.dir, ArtifactsDir)
-	if err := durable.Create(filepath.Join(dir, name), content, 0o644); err != nil {
+	// Written whole under a temporary name, then linked: a full disk or a
+	// crash never leaves a part-written artifact under its own name.
+	if err := durable.CreateWhole(filepath.Join(w.dir, ArtifactsDir, name), content, 0o644); err != nil {
 		return Event{}, fmt.Errorf("artifact: %w", err)
-	}
-	if err := durable.SyncDir(dir); err != nil {
-		return Event{}, err
 	}
 	return w.appendLocked(TypeArtifact, step, actor, raw)
 }
