@@ -13,7 +13,13 @@
 //	inputs/            the input files as read once at the start, each SHA-256 in ceremony.begin (only if any)
 //	artifacts/         every output, each recorded by an artifact event
 //
-// The bundle directory must not exist before [Create]; no file in it is ever
+// The bundle directory must not exist before [Create], which builds it
+// under the hidden name .<name>.creating beside it and renames it once
+// ceremony.begin is on disk, so that no half-made bundle ever carries the
+// name. An artifact is written whole under a temporary name beginning with
+// ".whole-", synced, and linked to its own name; a crash may leave the
+// temporary file, which makes the bundle unfinished and which [Resume]
+// removes. No file in it is ever
 // overwritten, except checkpoint, which is replaced atomically (write a
 // temporary file ".checkpoint-*", sync, rename, sync the directory; a crash
 // may leave the temporary file, which [Resume] removes).

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 )
 
@@ -24,15 +26,52 @@ func newFlags(s stdio, name, about, example string) *flag.FlagSet {
 	return flags
 }
 
-// parseFlags returns -1 to go on, or the exit code.
+// parseFlags returns -1 to go on, or the exit code. A bad flag is
+// reported in the tool's own words, not the flag package's, and without
+// the whole help.
 func parseFlags(flags *flag.FlagSet, args []string) int {
-	switch err := flags.Parse(args); {
+	out, usage := flags.Output(), flags.Usage
+	flags.SetOutput(io.Discard)
+	flags.Usage = func() {}
+	err := flags.Parse(args)
+	flags.SetOutput(out)
+	flags.Usage = usage
+	switch {
 	case errors.Is(err, flag.ErrHelp):
+		usage()
 		return exitOK
 	case err != nil:
+		msg := err.Error()
+		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+			msg = "unknown flag --" + strings.TrimPrefix(name, "-")
+		}
+		errorf(out, "%s", msg)
+		hintf(out, "ceremony %s --help lists its flags", strings.Fields(flags.Name())[0])
 		return exitUsage
 	}
 	return -1
+}
+
+// optionalInt is an int flag whose absence is told apart from any value.
+type optionalInt struct {
+	v   int
+	set bool
+}
+
+func (o *optionalInt) String() string {
+	if o == nil || !o.set {
+		return ""
+	}
+	return strconv.Itoa(o.v)
+}
+
+func (o *optionalInt) Set(s string) error {
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return errors.New("not a whole number")
+	}
+	o.v, o.set = v, true
+	return nil
 }
 
 // uiFlags are the UI choices every ceremony command takes.

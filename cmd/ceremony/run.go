@@ -377,6 +377,14 @@ func (c *ceremonyRun) readInput(decl scripts.Input) ([]byte, error) {
 // before the transcript is touched, so that a refused resume writes
 // nothing.
 func resumeRun(dir string, s stdio) (*ceremonyRun, int) {
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		if err == nil {
+			err = errors.New("not a bundle directory")
+		}
+		errorf(s.err, "%s: %v", dir, err)
+		hintf(s.err, "ceremony resume takes the bundle directory a ceremony was started in")
+		return nil, exitUsage
+	}
 	unlock, code := lockBundle(dir, s)
 	if unlock == nil {
 		return nil, code

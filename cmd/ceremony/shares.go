@@ -86,9 +86,14 @@ func sharesSplit(args []string, s stdio) int {
 	if code := parseFlags(flags, args); code >= 0 {
 		return code
 	}
-	if flags.NArg() > 0 || *label == "" || *outDir == "" || *m == 0 || *n == 0 {
+	if flags.NArg() > 0 || *label == "" || *outDir == "" {
 		errorf(s.err, "shares split needs --label, -m, -n and --out-dir, and no arguments")
 		hintf(s.err, "run 'ceremony shares split --help' for an example")
+		return exitUsage
+	}
+	if *m < 2 || *n < *m || *n > 255 {
+		errorf(s.err, "-m %d -n %d: a split needs 2 <= m <= n <= 255 (m shares of n recover the secret)", *m, *n)
+		hintf(s.err, "for example -m 3 -n 5")
 		return exitUsage
 	}
 	holders := make([]string, *n)

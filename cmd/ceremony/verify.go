@@ -64,7 +64,9 @@ roster's keys and the report says which witnesses cosigned; fewer than
 	formatOnly := flags.Bool("format-only", false, "check the format alone, without replaying the bundle's script: the verdict then says nothing of whether the events are what the script makes of them")
 	asJSON := flags.Bool("json", false, "print the report as JSON on stdout (verdict, events, checkpoints, signers, artifacts)")
 	rosterPath := flags.String("witnesses", "", "roster `file` of witness verifier keys, one \"<id> <key>\" a line")
-	quorum := flags.Int("quorum", -1, "how many of the roster's witnesses must cosign (default: all)")
+	var quorumFlag optionalInt
+	flags.Var(&quorumFlag, "quorum", "the `number` of the roster's witnesses who must cosign (by default, all of them)")
+	quorum := &quorumFlag.v
 	pos, code := parseArgs(flags, args)
 	if code >= 0 {
 		return code
@@ -91,7 +93,7 @@ roster's keys and the report says which witnesses cosigned; fewer than
 		fromOwnCf = true
 	}
 	if roster != nil {
-		if *quorum < 0 {
+		if !quorumFlag.set {
 			*quorum = len(roster.Participants)
 		}
 		rep, witRes, err = witness.Check(pos[0], roster, *quorum)
@@ -102,7 +104,7 @@ roster's keys and the report says which witnesses cosigned; fewer than
 			witRes.FromBundle = fromOwnCf
 		}
 	} else {
-		if *quorum >= 0 {
+		if quorumFlag.set {
 			errorf(s.err, "--quorum needs --witnesses ROSTER")
 			return exitUsage
 		}
@@ -241,6 +243,9 @@ func verdictText(rep *transcript.Report, wit *witness.Result) string {
 	var trunc *transcript.TruncatedError
 	if errors.As(rep.Err, &trunc) {
 		return "invalid: truncated"
+	}
+	if rep.Events == 0 {
+		return "invalid: not a ceremony transcript (its first line is not a ceremony.begin event)"
 	}
 	if rep.Line > 0 {
 		return fmt.Sprintf("invalid from line %d", rep.Line)
