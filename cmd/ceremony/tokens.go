@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -118,6 +120,13 @@ func listSoftToken(s stdio, dir string) int {
 			return exitUsage
 		}
 		dir = d
+	}
+	// Listing changes nothing: a directory that holds no token is not
+	// made into one, and a misspelt --soft-dir is not created.
+	if _, err := os.Stat(filepath.Join(dir, "keys")); err != nil {
+		errorf(s.err, "%s holds no embedded token: nothing was created there", dir)
+		hintf(s.err, "a rehearsal creates the embedded token it is configured with; --soft-dir names that directory")
+		return exitFailed
 	}
 	tok, err := hsm.OpenSoft(dir)
 	if err != nil {
