@@ -176,3 +176,36 @@ func className(c uint) string {
 
 // IDHex is the id in the form FindKey accepts after "id:".
 func (o ObjectInfo) IDHex() string { return hex.EncodeToString(o.ID) }
+
+// Findable checks, before a ceremony starts, that the token u names can be
+// had: an initialised token matches it, or, when blank is set (the
+// ceremony initialises the token), u names a label and the module has an
+// uninitialised token to take it. A typo in the configuration is then found
+// before anyone stands up.
+func (m *Module) Findable(u *URI, blankWill bool) error {
+	if err := m.check(); err != nil {
+		return err
+	}
+	slots, err := m.ctx.GetSlotList(true)
+	if err != nil {
+		return fmt.Errorf("hsm: list slots: %w", err)
+	}
+	blank := false
+	for _, slot := range slots {
+		ti, err := m.ctx.GetTokenInfo(slot)
+		if err != nil {
+			continue
+		}
+		if u.matches(ti) && ti.Flags&pkcs11.CKF_TOKEN_INITIALIZED != 0 {
+			return nil
+		}
+		blank = blank || ti.Flags&pkcs11.CKF_TOKEN_INITIALIZED == 0
+	}
+	if blankWill && blank && u.Token != "" {
+		return nil
+	}
+	if blankWill {
+		return fmt.Errorf("%w: %s in %s, and no uninitialised token to initialise", ErrTokenNotFound, u, m.path)
+	}
+	return fmt.Errorf("%w: %s in %s", ErrTokenNotFound, u, m.path)
+}

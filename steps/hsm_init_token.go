@@ -25,6 +25,12 @@ func init() {
 	}})
 }
 
+// TokenInitialiser is a call that initialises a token, so that before the
+// ceremony the token need not exist yet, only a blank one to take its label.
+type TokenInitialiser interface{ InitialisesToken() }
+
+func (q InitToken) InitialisesToken() {}
+
 func (q InitToken) Placeholder() any { return nil }
 func (q InitToken) Brief() string    { return q.brief("SO " + q.SOSet + ", user " + q.UserSet) }
 func (q InitToken) Paper() string {

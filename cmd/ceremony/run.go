@@ -111,6 +111,35 @@ func prepare(path string, src []byte, configPath, out string, rehearsal bool, s 
 	return c, code
 }
 
+// tokenFindable checks that the configured PKCS #11 module loads and holds
+// the token the configuration names, before the bundle is created.
+func tokenFindable(t runner.TokenConfig, initialises bool) error {
+	u, err := hsm.ParseURI(t.URI)
+	if err != nil {
+		return err
+	}
+	m, err := hsm.OpenModule(t.Module)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	return m.Findable(u, initialises)
+}
+
+// initialisesToken reports a plan that initialises its token.
+func initialisesToken(p *scripts.Plan) bool {
+	for _, a := range p.Acts {
+		for _, st := range a.Steps {
+			for _, c := range st.Calls {
+				if _, ok := c.(steps.TokenInitialiser); ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // lockBundle takes the lock of a bundle, beside it as DIR.lock (nothing but
 // the ceremony's own files is ever inside it), so that one process at a
 // time writes it. A second one is refused at once.
@@ -196,6 +225,13 @@ func prepareLocked(path string, src []byte, configPath, out string, rehearsal bo
 	if c.sets, err = c.cfg.ShareSets(c.cfgDir); err != nil {
 		errorf(s.err, "%v", err)
 		return nil, exitUsage
+	}
+	if t := c.cfg.Token; t.Module != "" {
+		if err := tokenFindable(t, initialisesToken(script.Plan())); err != nil {
+			errorf(s.err, "token: %v", err)
+			hintf(s.err, "ceremony tokens --module %s lists what the module holds", t.Module)
+			return nil, exitUsage
+		}
 	}
 	if !rehearsal && c.cfg.Token.Embedded != "" {
 		errorf(s.err, "the embedded token is for rehearsals: a real ceremony needs a PKCS #11 token in [token]")
