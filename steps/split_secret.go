@@ -32,6 +32,10 @@ func init() {
 	register(Primitive{Name: "split_secret", Parse: func(a Args, at At) (Call, error) {
 		s := SplitSecret{At: at, Set: a.String("set", true), Label: a.String("label", false),
 			Holders: a.String("holders", true), M: a.Int("m", 0), N: a.Int("n", 0)}
+		if s.Label == "" {
+			// Every sheet carries a label; the set's name is the least one.
+			s.Label = s.Set
+		}
 		if s.M < 2 || s.N < s.M || s.N > 255 {
 			return nil, fmt.Errorf("need 2 <= m <= n <= 255, got m = %d, n = %d", s.M, s.N)
 		}

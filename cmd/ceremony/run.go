@@ -227,10 +227,22 @@ func prepareLocked(path string, src []byte, configPath, out string, rehearsal bo
 		return nil, exitUsage
 	}
 	if t := c.cfg.Token; t.Module != "" {
-		if err := tokenFindable(t, initialisesToken(script.Plan())); err != nil {
+		inits := initialisesToken(script.Plan())
+		if inits && rehearsal && strings.Contains(strings.ToLower(filepath.Base(t.Module)), "softhsm") && os.Getenv("SOFTHSM2_CONF") == "" {
+			errorf(s.err, "this rehearsal would initialise a token in the system's SoftHSM2 store: SOFTHSM2_CONF is not set")
+			hintf(s.err, "give the rehearsal a store of its own: SOFTHSM2_CONF=rehearsal-softhsm2.conf")
+			return nil, exitUsage
+		}
+		if err := tokenFindable(t, inits); err != nil {
 			errorf(s.err, "token: %v", err)
 			hintf(s.err, "ceremony tokens --module %s lists what the module holds", t.Module)
 			return nil, exitUsage
+		}
+		if inits && rehearsal {
+			// On a real module a rehearsal changes a real token: say which,
+			// before anything is changed (and above, never the system's
+			// own SoftHSM2 store by accident).
+			fmt.Fprintf(s.err, "ceremony: this rehearsal initialises the blank token that will take the label of %s in %s\n", t.URI, t.Module)
 		}
 	}
 	if !rehearsal && c.cfg.Token.Embedded != "" {
