@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -53,14 +54,23 @@ func countStepEnds(t *testing.T, bundle string) int {
 // checks after every kill that the bundle is a valid prefix, resumes it, and
 // lets it finish: the bundle must then be complete with every step ended
 // exactly once. Bundles follow one another until 50 kills have been made.
+//
+// CEREMONY_SOAK=N makes it a soak test of N kill-and-resume cycles (200 for
+// a release), with a second writer trying each bundle while it runs:
+//
+//	CEREMONY_SOAK=200 go test ./cmd/ceremony -run TestCrashSafety -timeout 1h -v
 func TestCrashSafety(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and resumes rehearsals 50 times")
 	}
+	want, bundles := 50, 5
+	if n, err := strconv.Atoi(os.Getenv("CEREMONY_SOAK")); err == nil && n > 0 {
+		want, bundles = n, n
+	}
 	bin := buildBinary(t)
 	kills := 0
-	for b := 0; kills < 50; b++ {
-		if b == 5 {
+	for b := 0; kills < want; b++ {
+		if b == bundles {
 			t.Fatalf("only %d kills in %d bundles", kills, b)
 		}
 		k := crashUntilDone(t, bin, filepath.Join(t.TempDir(), "bundle"))
@@ -68,6 +78,18 @@ func TestCrashSafety(t *testing.T) {
 		kills += k
 	}
 	t.Logf("%d kills, each bundle resumed to completion", kills)
+}
+
+// holdsLock waits until process pid holds the bundle's lock, and reports
+// whether it did before it ended.
+func holdsLock(bundle string, pid int) bool {
+	want := fmt.Sprintf("process %d ", pid)
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if b, err := os.ReadFile(bundle + ".lock"); err == nil && strings.HasPrefix(string(b), want) {
+			return true
+		}
+	}
+	return false
 }
 
 // crashUntilDone rehearses the demo into bundle, killing and resuming it
@@ -90,6 +112,15 @@ func crashUntilDone(t *testing.T, bin, bundle string) int {
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
+		if os.Getenv("CEREMONY_SOAK") != "" && holdsLock(bundle, cmd.Process.Pid) {
+			// A second writer on the same bundle is refused, whatever the
+			// first is doing.
+			second := exec.Command(bin, "resume", bundle, "--auto")
+			second.Env = env
+			if out, err := second.CombinedOutput(); err == nil {
+				t.Fatalf("a second writer ran on %s:\n%s", bundle, out)
+			}
+		}
 		// A resume records two events of its own before the room goes on.
 		target := countLines(bundle) + 3 + rand.IntN(2) + 6*stall
 		var err error
