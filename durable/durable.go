@@ -41,31 +41,8 @@ func Create(path string, content []byte, mode os.FileMode) error {
 // must not exist, and the temporary name removed. A failure leaves nothing
 // at path; a crash at most a temporary file, which RemoveTemps clears.
 func CreateWhole(path string, content []byte, mode os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tempPrefix+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	_, err = f.Write(content)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, mode)
-	}
-	if err == nil {
-		// A link, unlike a rename, never replaces what is there.
-		err = os.Link(tmp, path)
-	}
-	if err != nil {
-		return err
-	}
-	return SyncDir(dir)
+	// A link, unlike a rename, never replaces what is there.
+	return viaTemp(path, tempPrefix+filepath.Base(path)+"-*", content, mode, os.Link)
 }
 
 // tempPrefix begins the names of CreateWhole's temporary files.
@@ -95,12 +72,20 @@ func IsTemp(name string) bool { return strings.HasPrefix(name, tempPrefix) }
 // after a crash, sees the old file or the new one, never a mix. The
 // directory is synced, so the new name survives a crash too.
 func Replace(path string, content []byte, mode os.FileMode) error {
+	return viaTemp(path, "."+filepath.Base(path)+"-*", content, mode, os.Rename)
+}
+
+// viaTemp writes content to a temporary file beside path, named by
+// pattern, syncs it, gives it mode, puts it in place with place (a link or
+// a rename), removes the temporary name and syncs the directory.
+func viaTemp(path, pattern string, content []byte, mode os.FileMode, place func(tmp, path string) error) error {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*")
+	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
+	defer os.Remove(tmp)
 	_, err = f.Write(content)
 	if err == nil {
 		err = f.Sync()
@@ -112,10 +97,9 @@ func Replace(path string, content []byte, mode os.FileMode) error {
 		err = os.Chmod(tmp, mode)
 	}
 	if err == nil {
-		err = os.Rename(tmp, path)
+		err = place(tmp, path)
 	}
 	if err != nil {
-		os.Remove(tmp)
 		return err
 	}
 	return SyncDir(dir)

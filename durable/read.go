@@ -69,8 +69,14 @@ func (e *TooLargeError) Error() string {
 
 // ReadFile reads a regular file of at most limit bytes (following a
 // symbolic link); errors name the path.
-func ReadFile(path string, limit int64) ([]byte, error) {
-	f, err := Open(path)
+func ReadFile(path string, limit int64) ([]byte, error) { return read(path, limit, Open) }
+
+// ReadStrict is ReadFile for a file of a ceremony's bundle, opened as
+// OpenStrict opens it.
+func ReadStrict(path string, limit int64) ([]byte, error) { return read(path, limit, OpenStrict) }
+
+func read(path string, limit int64, open func(string) (*os.File, error)) ([]byte, error) {
+	f, err := open(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

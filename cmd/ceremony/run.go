@@ -546,17 +546,9 @@ func readRecorded(dir, name, want string) ([]byte, error) {
 	if base := path.Base(name); !plainName.MatchString(base) || path.Dir(name) != "." && !plainName.MatchString(path.Dir(name)) {
 		return nil, fmt.Errorf("%q: not a file of the bundle", name)
 	}
-	f, err := durable.OpenStrict(filepath.Join(dir, filepath.FromSlash(name)))
+	b, err := durable.ReadStrict(filepath.Join(dir, filepath.FromSlash(name)), maxBundleFile)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxBundleFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if len(b) > maxBundleFile {
-		return nil, fmt.Errorf("%s is larger than %d bytes", name, maxBundleFile)
+		return nil, err
 	}
 	sum := sha256.Sum256(b)
 	if got := hex.EncodeToString(sum[:]); got != want {

@@ -279,12 +279,7 @@ func binding(rep *transcript.Report, wit *witness.Result) string {
 // It binds the bundle to the witnesses only as far as the auditor trusts
 // those keys: the report says where they came from.
 func bundleRoster(dir string) *witness.Roster {
-	f, err := durable.OpenStrict(filepath.Join(dir, transcript.ConfigFile))
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	b, err := durable.ReadStrict(filepath.Join(dir, transcript.ConfigFile), maxSmallFile)
 	if err != nil {
 		return nil
 	}
