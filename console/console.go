@@ -32,7 +32,8 @@ type Console struct {
 	out io.Writer
 	// outTTY: the output is a terminal, the only place a share sheet goes.
 	outTTY bool
-	last   string // the step last announced
+	intr   chan struct{} // Interrupt's, taken by the prompt waiting
+	last   string        // the step last announced
 	// pending delivers the line being read, which outlives a prompt that
 	// ctx ended.
 	pending chan answer
@@ -49,7 +50,21 @@ func New(in io.Reader, out io.Writer) *Console {
 	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		c.outTTY = true
 	}
+	c.intr = make(chan struct{}, 1)
 	return c
+}
+
+// AtTerminal reports whether a person types into the console at a
+// terminal, who can be asked why a ceremony is interrupted.
+func (c *Console) AtTerminal() bool { return c.tty }
+
+// Interrupt makes the prompt waiting for the room, or the next one, ask why
+// the ceremony is left and leave it with that reason on the record.
+func (c *Console) Interrupt() {
+	select {
+	case c.intr <- struct{}{}:
+	default:
+	}
 }
 
 // ErrSheetNotShown is a share sheet the console will not print: its output
@@ -123,6 +138,18 @@ func (c *Console) readBytes(ctx context.Context, prompt string, secret bool) ([]
 		}
 		c.printf("\n")
 		return nil, ctx.Err()
+	case <-c.intr:
+		// Ctrl-C with a person at the keyboard: the ceremony is left as
+		// with !quit, and the reason goes on the record.
+		if restore != nil {
+			term.Restore(c.fd, restore)
+		}
+		c.printf("\nInterrupted. ")
+		why, err := c.read(ctx, "Why is the ceremony being left? ")
+		if err != nil {
+			return nil, err
+		}
+		return nil, &room.QuitError{Reason: "interrupted: " + why}
 	}
 	if secret && c.tty {
 		c.printf("\n")

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ceremony-dev/ceremony/console"
 	"github.com/ceremony-dev/ceremony/durable"
 	"github.com/ceremony-dev/ceremony/hsm"
 	"github.com/ceremony-dev/ceremony/room"
@@ -302,6 +303,21 @@ func (c *ceremonyRun) start(ui uiFlags, s stdio) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if con, ok := u.(*console.Console); ok && con.AtTerminal() {
+		// At a terminal Ctrl-C asks the person there why the ceremony is
+		// left, and records it; SIGTERM still ends the run at once.
+		stop()
+		ctx, stop = signal.NotifyContext(context.Background(), syscall.SIGTERM)
+		defer stop()
+		sigint := make(chan os.Signal, 1)
+		signal.Notify(sigint, os.Interrupt)
+		defer signal.Stop(sigint)
+		go func() {
+			for range sigint {
+				con.Interrupt()
+			}
+		}()
+	}
 	err = runner.New(c.script, c.w, c.recorded, c.env(u)).Run(ctx)
 	finish()
 	var quit *room.QuitError

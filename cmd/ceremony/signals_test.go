@@ -6,9 +6,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ceremony-dev/ceremony/transcript"
+	"github.com/creack/pty"
 )
 
 // SIGINT and SIGTERM end a ceremony waiting for the room within a second,
@@ -99,4 +103,75 @@ func TestSharesCombineHasNoCoreDumps(t *testing.T) {
 	}
 	b, _ := os.ReadFile(limits)
 	t.Fatalf("core dumps are not off while shares combine runs:\n%s", b)
+}
+
+// At a terminal, Ctrl-C in the plain console asks why the ceremony is left
+// and records the reason, as !quit does; resume goes on from there.
+func TestCtrlCAtThePlainConsoleAsksWhy(t *testing.T) {
+	bin := buildBinary(t)
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	bundle := filepath.Join(t.TempDir(), "b")
+	cmd := exec.Command(bin, "demo", "--plain", "--out", bundle)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	var screen strings.Builder
+	var mu sync.Mutex
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := ptmx.Read(buf)
+			mu.Lock()
+			screen.Write(buf[:n])
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	seen := func(s string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Contains(screen.String(), s)
+	}
+	wait := func(s string) {
+		for deadline := time.Now().Add(20 * time.Second); !seen(s); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				t.Fatalf("%q never appeared:\n%s", s, screen.String())
+			}
+		}
+	}
+	wait("type your initials")
+	ptmx.Write([]byte{3}) // Ctrl-C, as the terminal delivers it: SIGINT to the ceremony
+	wait("Why is the ceremony being left? ")
+	ptmx.Write([]byte("the fire alarm went off\n"))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("did not end:\n%s", screen.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != exitAborted {
+		t.Fatalf("exit %d, want %d:\n%s", code, exitAborted, screen.String())
+	}
+	var paused bool
+	for e, err := range transcript.ReadEvents(bundle) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		paused = paused || e.Type == "ceremony.paused" && strings.Contains(string(e.Data), "interrupted: the fire alarm went off")
+	}
+	if !paused {
+		t.Fatal("the reason is not on the record")
+	}
 }
