@@ -132,9 +132,16 @@ var ErrEmpty = errors.New("the share is empty")
 type LengthError struct {
 	Have, Want int  // words
 	AtLeast    bool // too short to tell the length: Want is the least a share has
+	// LengthWord is the 1-based position of the word that gives the
+	// length, when the check words do not match: that word may itself be
+	// the mistyped one.
+	LengthWord int
 }
 
 func (e *LengthError) Error() string {
+	if e.LengthWord > 0 {
+		return fmt.Sprintf("the share has %d words where its word %d says %d: a word is missing or doubled, or word %d itself is mistyped", e.Have, e.LengthWord, e.Want, e.LengthWord)
+	}
 	if e.AtLeast {
 		return fmt.Sprintf("the share is truncated: it has %d words, a share has at least %d", e.Have, e.Want)
 	}
@@ -209,7 +216,7 @@ func decodeBytes(b []byte) (*Share, error) {
 		case want < 0:
 			return nil, &LengthError{Have: len(b), Want: minSecret + overhead, AtLeast: true}
 		case len(b) != want:
-			return nil, &LengthError{Have: len(b), Want: want}
+			return nil, &LengthError{Have: len(b), Want: want, LengthWord: headerLen}
 		}
 		return nil, &ChecksumError{}
 	}

@@ -497,3 +497,28 @@ func FuzzParseRecord(f *testing.F) {
 		}
 	})
 }
+
+// A mistyped length word is not reported as a truncated share: the error
+// names the word that may be wrong.
+func TestDamagedLengthWord(t *testing.T) {
+	secret, _, set, err := shares.Split("length", 2, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear(secret)
+	words := set[0].Words()
+	for pos := range words {
+		damaged := append([]string(nil), words...)
+		b, _, _ := pgpwords.Lookup(words[pos])
+		damaged[pos] = pgpwords.Word(pos, b+1)
+		_, err := shares.Decode(damaged)
+		var le *shares.LengthError
+		if errors.As(err, &le) {
+			if le.LengthWord != pos+1 || strings.Contains(err.Error(), "truncated") {
+				t.Fatalf("word %d damaged: %v (length word %d)", pos+1, err, le.LengthWord)
+			}
+			return
+		}
+	}
+	t.Fatal("no single damaged word gave a length error")
+}
