@@ -14,7 +14,12 @@ import (
 func corrupt(rec *Record, s *Share) *Share {
 	bad := *s
 	bad.payload = slices.Clone(s.payload)
-	bad.payload[0] ^= 0x5a
+	// Every byte of the part is changed, by an amount that differs from
+	// byte to byte and from share to share: two bad shares changed alike
+	// cancel out in a combination of all of them once in 256 splits.
+	for i := range len(bad.payload) - 1 {
+		bad.payload[i] ^= byte(1 + i*s.index)
+	}
 	rec.Fingerprints[s.index-1] = bad.Fingerprint()
 	return &bad
 }
