@@ -95,29 +95,21 @@ func (r Recorded) Decode(v any) error {
 	return nil
 }
 
-// replayed does a recorded thing whose result is one event, the first of
-// spec.Final: in replay it decodes the recorded result; live it runs do,
-// told whether an interrupted first run was voided, and records the result.
-func replayed[T any](h Host, c Call, spec Replay, do func(interrupted bool) (T, error)) (T, error) {
+// once does one recorded thing whose result is one event of type typ: in
+// replay it decodes the recorded result; live it runs do and records it.
+func once[T any](h Host, c Call, typ string, do func() (T, error)) (T, error) {
 	var v T
-	rec, err := h.Replay(c.Loc().Name, spec)
+	rec, err := h.Replay(c.Loc().Name, Replay{Final: []string{typ}, Void: "interrupted before its result was recorded"})
 	if err != nil {
 		return v, err
 	}
 	if rec.Found() {
 		return v, rec.Decode(&v)
 	}
-	if v, err = do(rec.Interrupted); err != nil {
+	if v, err = do(); err != nil {
 		return v, err
 	}
-	return v, h.Append(spec.Final[0], "", v)
-}
-
-// once is replayed for a primitive that records nothing on the way to its
-// result, of type typ.
-func once[T any](h Host, c Call, typ string, do func() (T, error)) (T, error) {
-	return replayed(h, c, Replay{Final: []string{typ}, Void: "interrupted before its result was recorded"},
-		func(bool) (T, error) { return do() })
+	return v, h.Append(typ, "", v)
 }
 
 // confirmBy asks actor, then each witness, to confirm text.

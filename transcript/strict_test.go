@@ -34,7 +34,8 @@ func TestVerifyStrictFiles(t *testing.T) {
 			p := filepath.Join(dir, "artifacts", "root.pem")
 			os.Remove(p)
 			if err := syscall.Mkfifo(p, 0o644); err != nil {
-				t.Skip("no FIFOs here:", err)
+				// FIFOs are part of every Unix this runs on.
+				t.Fatal("mkfifo:", err)
 			}
 		}, "is not a regular file"},
 		{"script linked to /dev/zero", func(t *testing.T, dir string) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,7 +76,7 @@ func TestSharesCombineHasNoCoreDumps(t *testing.T) {
 	// command itself can have switched them off.
 	var old syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_CORE, &old); err != nil || old.Max == 0 {
-		t.Skipf("core dumps cannot be allowed here (hard limit 0, or %v)", err)
+		skipOrFail(t, "core dumps cannot be allowed here (hard limit 0, or %v)", err)
 	}
 	syscall.Setrlimit(syscall.RLIMIT_CORE, &syscall.Rlimit{Cur: old.Max, Max: old.Max})
 	defer syscall.Setrlimit(syscall.RLIMIT_CORE, &old)
@@ -93,7 +94,7 @@ func TestSharesCombineHasNoCoreDumps(t *testing.T) {
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		b, err := os.ReadFile(limits)
 		if err != nil {
-			t.Skipf("no %s here: %v", limits, err)
+			skipOrFail(t, "no %s here: %v", limits, err)
 		}
 		for _, line := range strings.Split(string(b), "\n") {
 			if f := strings.Fields(line); strings.HasPrefix(line, "Max core file size") && len(f) >= 6 && f[4] == "0" && f[5] == "0" {
@@ -111,7 +112,7 @@ func TestCtrlCAtThePlainConsoleAsksWhy(t *testing.T) {
 	bin := buildBinary(t)
 	ptmx, tty, err := pty.Open()
 	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
+		skipOrFail(t, "no pseudo-terminal: %v", err)
 	}
 	defer ptmx.Close()
 	bundle := filepath.Join(t.TempDir(), "b")
@@ -174,4 +175,15 @@ func TestCtrlCAtThePlainConsoleAsksWhy(t *testing.T) {
 	if !paused {
 		t.Fatal("the reason is not on the record")
 	}
+}
+
+// skipOrFail skips, saying why, where the machine lacks what the test
+// needs, and fails under CI, where it must not be missing.
+func skipOrFail(t *testing.T, format string, a ...any) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf(format, a...)
+	}
+	fmt.Fprintf(os.Stderr, "SKIP %s: "+format+"\n", append([]any{t.Name()}, a...)...)
+	t.Skipf(format, a...)
 }
