@@ -286,8 +286,12 @@ func prepareLocked(path string, src []byte, configPath, out string, rehearsal bo
 
 // noCoreDumps switches core dumps off for the process: a core of a
 // command that handles shares or PINs would hold them.
+// The soft limit is what the kernel holds a dump to; the hard one stays,
+// since this process never raises it again.
 func noCoreDumps() {
-	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{Cur: 0, Max: 0})
+	var l unix.Rlimit
+	unix.Getrlimit(unix.RLIMIT_CORE, &l)
+	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{Cur: 0, Max: l.Max})
 }
 
 // start runs the ceremony to its end and maps the outcome to an exit code.
