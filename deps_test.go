@@ -30,6 +30,7 @@ var internalEdges = map[string][]string{
 	"durable":      {},
 	"visible":      {},
 	"sigcheck":     {},
+	"tooltest":     {},
 	"ceremonies":   {},
 	".":            {},
 	// Domain packages take a crypto.Signer and import nothing of ours but

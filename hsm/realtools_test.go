@@ -17,6 +17,7 @@ import (
 
 	"github.com/ceremony-dev/ceremony/hsm"
 	"github.com/ceremony-dev/ceremony/steps"
+	"github.com/ceremony-dev/ceremony/tooltest"
 )
 
 // realToolKinds are the kinds whose certificates and signatures are shown
@@ -74,12 +75,7 @@ var (
 // accepted by OpenSSL, the verifier relying parties actually run, and that
 // OpenSSL rejects the same output with one byte of the signature changed.
 func TestRealToolsAcceptKeys(t *testing.T) {
-	if _, err := exec.LookPath("openssl"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("openssl not found; .ci/run installs it")
-		}
-		t.Skip("openssl not found: apt-get install openssl to check keys with a real verifier")
-	}
+	tooltest.Need(t, "openssl", "openssl")
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			tok := loggedIn(t, b)

@@ -33,7 +33,7 @@ var errReplayedException = errors.New("an exception was recorded here")
 // resumed run signs again where the recorded run ends.
 func ignored(e *transcript.Event) bool {
 	switch e.Type {
-	case transcript.TypeBegin, transcript.TypeResume, transcript.TypeCheckpoint, evResumed, evPaused:
+	case transcript.TypeBegin, transcript.TypeResume, transcript.TypeCheckpoint, evResumed, evPaused, EvConfigCorrected:
 		return true
 	case transcript.TypeArtifact:
 		return e.Step == ""

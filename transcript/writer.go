@@ -231,6 +231,13 @@ func Create(dir string, h Header, opts ...Option) (w *Writer, err error) {
 	if err := durable.SyncDir(filepath.Dir(final)); err != nil {
 		return nil, err
 	}
+	// Reopened under the bundle's own name, so that a later write error
+	// names the file the operator can find; the first descriptor, which
+	// writes the same file, serves if that fails.
+	if f, err := os.OpenFile(filepath.Join(final, TranscriptFile), os.O_WRONLY|os.O_APPEND, 0); err == nil {
+		w.f.Close()
+		w.f = f
+	}
 	return w, nil
 }
 

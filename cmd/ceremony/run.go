@@ -127,6 +127,17 @@ func tokenFindable(t runner.TokenConfig, initialises bool) error {
 	return m.Findable(u, initialises)
 }
 
+// leftoverToken reports an embedded rehearsal token beside a bundle that
+// is not there: the new rehearsal would fail at its first initialisation,
+// after the room had begun.
+func leftoverToken(bundle string, p *scripts.Plan) bool {
+	if _, err := os.Lstat(bundle); err == nil || !initialisesToken(p) {
+		return false
+	}
+	ents, err := os.ReadDir(bundle + ".token")
+	return err == nil && len(ents) > 0
+}
+
 // initialisesToken reports a plan that initialises its token.
 func initialisesToken(p *scripts.Plan) bool {
 	for _, a := range p.Acts {
@@ -208,6 +219,11 @@ func prepareLocked(path string, src []byte, configPath, out string, rehearsal bo
 		if c.cfg, err = runner.RehearsalConfig(script.Plan(), id, abs+".token"); err != nil {
 			errorf(s.err, "%v", err)
 			return nil, exitFailed
+		}
+		if leftoverToken(abs, script.Plan()) {
+			errorf(s.err, "%s.token holds a token from an earlier rehearsal into %s, which no longer exists", out, out)
+			hintf(s.err, "delete %s.token, or rehearse into a new --out", out)
+			return nil, exitUsage
 		}
 		for _, p := range script.Plan().Params {
 			if p.Value == nil {
@@ -444,7 +460,7 @@ func (c *ceremonyRun) readInput(decl scripts.Input) ([]byte, error) {
 // resumeRun reopens a bundle for resume. Everything is read and checked
 // before the transcript is touched, so that a refused resume writes
 // nothing.
-func resumeRun(dir string, s stdio) (*ceremonyRun, int) {
+func resumeRun(dir string, fix correction, s stdio) (*ceremonyRun, int) {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		if err == nil {
 			err = errors.New("not a bundle directory")
@@ -457,7 +473,7 @@ func resumeRun(dir string, s stdio) (*ceremonyRun, int) {
 	if unlock == nil {
 		return nil, code
 	}
-	c, code := resumeLocked(dir, s)
+	c, code := resumeLocked(dir, fix, s)
 	if c == nil {
 		unlock()
 		return nil, code
@@ -466,7 +482,7 @@ func resumeRun(dir string, s stdio) (*ceremonyRun, int) {
 	return c, code
 }
 
-func resumeLocked(dir string, s stdio) (*ceremonyRun, int) {
+func resumeLocked(dir string, fix correction, s stdio) (*ceremonyRun, int) {
 	c, err := openBundle(dir, false)
 	if err == nil {
 		c.sets, err = c.cfg.ShareSets(c.cfgDir)
@@ -477,6 +493,17 @@ func resumeLocked(dir string, s stdio) (*ceremonyRun, int) {
 		}
 		errorf(s.err, "%s: %v", dir, err)
 		return nil, exitFailed
+	}
+	var fixed *fixedConfig
+	if fix.config != "" {
+		if fixed, err = fix.check(c); err != nil {
+			c.script.Close()
+			errorf(s.err, "%v", err)
+			if errors.Is(err, runner.ErrUncorrectable) {
+				hintf(s.err, "a ceremony whose roster, inputs, sets or parameters were wrong is begun again in a new bundle")
+			}
+			return nil, exitUsage
+		}
 	}
 	if c.w, c.recorded, err = transcript.Resume(dir); err != nil {
 		c.script.Close()
@@ -491,6 +518,14 @@ func resumeLocked(dir string, s stdio) (*ceremonyRun, int) {
 			hintf(s.err, "the ceremony is complete: ceremony verify %s checks it", dir)
 		}
 		return nil, exitFailed
+	}
+	if fixed != nil {
+		if err := fixed.record(c); err != nil {
+			c.w.Close()
+			c.script.Close()
+			errorf(s.err, "%s: recording the corrected configuration: %v", dir, err)
+			return nil, exitFailed
+		}
 	}
 	return c, exitOK
 }
@@ -508,12 +543,26 @@ type bundleBegin struct {
 // and conformance replay both start here.
 func openBundle(dir string, replay bool) (*ceremonyRun, error) {
 	var first *transcript.Event
+	var fix *runner.ConfigCorrection
 	for e, err := range transcript.ReadEvents(dir) {
 		if err != nil {
-			return nil, err
+			if first == nil {
+				return nil, err
+			}
+			break // a torn last line, which resume cuts and verify reports
 		}
-		first = &e
-		break
+		if first == nil {
+			first = &e
+			if e.Type != transcript.TypeBegin {
+				break
+			}
+		}
+		if e.Type == runner.EvConfigCorrected {
+			fix = new(runner.ConfigCorrection)
+			if err := json.Unmarshal(e.Data, fix); err != nil {
+				return nil, fmt.Errorf("line %d: %s: %w", e.Seq+1, e.Type, err)
+			}
+		}
 	}
 	if first == nil || first.Type != transcript.TypeBegin {
 		return nil, errors.New("the transcript does not begin with ceremony.begin")
@@ -527,12 +576,17 @@ func openBundle(dir string, replay bool) (*ceremonyRun, error) {
 	if c.src, err = readRecorded(dir, transcript.ScriptFile, sha(first.Data, "script_sha256")); err != nil {
 		return nil, err
 	}
-	cfgBytes, err := readRecorded(dir, transcript.ConfigFile, sha(first.Data, "config_sha256"))
+	// The configuration in force is the last correction of it, if any.
+	cfgName, cfgSum := transcript.ConfigFile, sha(first.Data, "config_sha256")
+	if fix != nil {
+		cfgName, cfgSum = transcript.ArtifactsDir+"/"+fix.Artifact, fix.SHA256
+	}
+	cfgBytes, err := readRecorded(dir, cfgName, cfgSum)
 	if err != nil {
 		return nil, err
 	}
 	if c.cfg, err = runner.ParseConfig(cfgBytes); err != nil {
-		return nil, fmt.Errorf("%s: %w", transcript.ConfigFile, err)
+		return nil, fmt.Errorf("%s: %w", cfgName, err)
 	}
 	opts := scripts.Options{Name: transcript.ScriptFile, Modules: map[string][]byte{}, Params: c.cfg.ScriptParams(), Replay: replay}
 	for name, sum := range begin.Modules {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ceremony-dev/ceremony/tooltest"
 	"github.com/ceremony-dev/ceremony/transcript"
 	"github.com/creack/pty"
 )
@@ -76,7 +76,7 @@ func TestSharesCombineHasNoCoreDumps(t *testing.T) {
 	// command itself can have switched them off.
 	var old syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_CORE, &old); err != nil || old.Max == 0 {
-		skipOrFail(t, "core dumps cannot be allowed here (hard limit 0, or %v)", err)
+		tooltest.Missing(t, "core dumps cannot be allowed here (hard limit 0, or %v)", err)
 	}
 	syscall.Setrlimit(syscall.RLIMIT_CORE, &syscall.Rlimit{Cur: old.Max, Max: old.Max})
 	var now syscall.Rlimit
@@ -98,7 +98,7 @@ func TestSharesCombineHasNoCoreDumps(t *testing.T) {
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		b, err := os.ReadFile(limits)
 		if err != nil {
-			skipOrFail(t, "no %s here: %v", limits, err)
+			tooltest.Missing(t, "no %s here: %v", limits, err)
 		}
 		for _, line := range strings.Split(string(b), "\n") {
 			// The soft limit is the one a dump is held to.
@@ -117,7 +117,7 @@ func TestCtrlCAtThePlainConsoleAsksWhy(t *testing.T) {
 	bin := buildBinary(t)
 	ptmx, tty, err := pty.Open()
 	if err != nil {
-		skipOrFail(t, "no pseudo-terminal: %v", err)
+		tooltest.Missing(t, "no pseudo-terminal: %v", err)
 	}
 	defer ptmx.Close()
 	bundle := filepath.Join(t.TempDir(), "b")
@@ -180,15 +180,4 @@ func TestCtrlCAtThePlainConsoleAsksWhy(t *testing.T) {
 	if !paused {
 		t.Fatal("the reason is not on the record")
 	}
-}
-
-// skipOrFail skips, saying why, where the machine lacks what the test
-// needs, and fails under CI, where it must not be missing.
-func skipOrFail(t *testing.T, format string, a ...any) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf(format, a...)
-	}
-	fmt.Fprintf(os.Stderr, "SKIP %s: "+format+"\n", append([]any{t.Name()}, a...)...)
-	t.Skipf(format, a...)
 }

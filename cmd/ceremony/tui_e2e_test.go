@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 	"unicode"
+
+	"github.com/ceremony-dev/ceremony/tooltest"
 )
 
 // TestDemoInTheTerminalUI runs `ceremony demo` in a real terminal (a tmux
@@ -22,13 +24,7 @@ func TestDemoInTheTerminalUI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drives a whole ceremony")
 	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		// CI installs tmux: there a missing one is a broken setup, not a skip.
-		if os.Getenv("CI") != "" {
-			t.Fatal("tmux is not installed; .ci/run installs it")
-		}
-		t.Skip("tmux is not installed: apt-get install tmux to run the room test")
-	}
+	tooltest.Need(t, "tmux", "tmux")
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	bundle := filepath.Join(dir, "bundle")
