@@ -180,8 +180,9 @@ func (o ObjectInfo) IDHex() string { return hex.EncodeToString(o.ID) }
 // Findable checks, before a ceremony starts, that the token u names can be
 // had: an initialised token matches it, or, when blank is set (the
 // ceremony initialises the token), u names a label and the module has an
-// uninitialised token to take it. A typo in the configuration is then found
-// before anyone stands up.
+// uninitialised token to take it, and no initialised token has the label
+// already (a ceremony never re-initialises a token: that would destroy its
+// keys). A typo in the configuration is then found before anyone stands up.
 func (m *Module) Findable(u *URI, blankWill bool) error {
 	if err := m.check(); err != nil {
 		return err
@@ -197,6 +198,9 @@ func (m *Module) Findable(u *URI, blankWill bool) error {
 			continue
 		}
 		if u.matches(ti) && ti.Flags&pkcs11.CKF_TOKEN_INITIALIZED != 0 {
+			if blankWill {
+				return fmt.Errorf("%w: %s in %s already names an initialised token (serial %s), and this ceremony initialises its token", ErrInitialized, u, m.path, trim(ti.SerialNumber))
+			}
 			return nil
 		}
 		blank = blank || ti.Flags&pkcs11.CKF_TOKEN_INITIALIZED == 0

@@ -54,7 +54,12 @@ func (f correction) check(c *ceremonyRun) (*fixedConfig, error) {
 		return nil, fmt.Errorf("%s: %w", f.config, err)
 	}
 	if cfg.Token.Module != "" {
-		if err := tokenFindable(cfg.Token, initialisesToken(c.script.Plan())); err != nil {
+		// The recorded run may or may not have initialised it yet.
+		err := tokenFindable(cfg.Token, false)
+		if err != nil && initialisesToken(c.script.Plan()) {
+			err = tokenFindable(cfg.Token, true)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("the corrected token: %w", err)
 		}
 	}
