@@ -21,7 +21,7 @@ var internalEdges = map[string][]string{
 	"scripts":      {"steps", "durable", "visible"},
 	"steps":        append([]string{"room", "shares", "transcript", "pgpwords", "sigcheck"}, domainPackages...),
 	"room":         {},
-	"witness":      {"transcript", "durable"},
+	"witness":      {"transcript", "durable", "sshsig"},
 	"transcript":   {"durable"},
 	"shares":       {"pgpwords", "visible"},
 	"hsm":          {"durable", "sigcheck"},
@@ -31,12 +31,13 @@ var internalEdges = map[string][]string{
 	"visible":      {},
 	"sigcheck":     {},
 	"tooltest":     {},
+	"sshsig":       {},
 	"ceremonies":   {},
 	".":            {},
 	// Domain packages take a crypto.Signer and import nothing of ours but
 	// leaf packages; only primitives in steps bind them to tokens and the room.
 	"x509ca": {"pgpwords", "sigcheck"},
-	"sshca":  {"pgpwords", "sigcheck"},
+	"sshca":  {"pgpwords", "sigcheck", "sshsig"},
 	"dnssec": {"pgpwords", "sigcheck"},
 }
 
