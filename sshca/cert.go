@@ -1,0 +1,248 @@
+// Package sshca issues OpenSSH certificates and revocation lists with a CA
+// key held elsewhere (a token's crypto.Signer), and keeps the ledger of what
+// a CA issued so that serials never repeat across ceremonies.
+//
+// Certificates follow PROTOCOL.certkeys: an RSA CA signs with rsa-sha2-512,
+// never ssh-rsa (SHA-1); ECDSA and Ed25519 CAs sign as their key type does.
+// Every signature is checked in software before a certificate is returned.
+// A certificate must name its principals and end its validity; one that
+// does not is made only when the caller says the exception was approved.
+//
+// Revocation lists follow PROTOCOL.krl, unsigned (OpenSSH 9.4 and later
+// refuse a KRL with an embedded signature); their authenticity comes from
+// an SSHSIG signature by the CA beside them (package sshsig, namespace
+// KRLNamespace), checked with ssh-keygen -Y verify.
+package sshca
+
+import (
+	"crypto"
+	"crypto/dsa"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// Kind is what a certificate is for.
+type Kind uint32
+
+const (
+	User = Kind(ssh.UserCert)
+	Host = Kind(ssh.HostCert)
+)
+
+func (k Kind) String() string {
+	if k == Host {
+		return "host"
+	}
+	return "user"
+}
+
+// ParseKind reads "user" or "host".
+func ParseKind(s string) (Kind, error) {
+	switch s {
+	case "user":
+		return User, nil
+	case "host":
+		return Host, nil
+	}
+	return 0, fmt.Errorf("certificate type %q: use user or host", s)
+}
+
+// DefaultUserExtensions are the extensions ssh-keygen gives a user
+// certificate when none are asked for.
+var DefaultUserExtensions = []string{"permit-X11-forwarding", "permit-agent-forwarding", "permit-port-forwarding", "permit-pty", "permit-user-rc"}
+
+// knownExtensions are the user certificate extensions OpenSSH defines.
+var knownExtensions = append([]string{"no-touch-required", "verify-required"}, DefaultUserExtensions...)
+
+// Forever is the ValidBefore of a certificate that never expires.
+var Forever = time.Unix(0, 0).Add(time.Duration(1<<63 - 1))
+
+// Request is what a certificate is to say.
+type Request struct {
+	Kind       Kind
+	Key        ssh.PublicKey
+	KeyID      string
+	Serial     uint64
+	Principals []string
+	ValidAfter time.Time
+	// ValidBefore is the end of validity; Forever for none.
+	ValidBefore time.Time
+	// CriticalOptions (user certificates only): force-command and
+	// source-address.
+	CriticalOptions map[string]string
+	// Extensions (user certificates only), each with an empty value.
+	Extensions []string
+	// Unbounded allows a certificate with no principals or no end of
+	// validity; set only where an approved exception is recorded.
+	Unbounded bool
+}
+
+// ErrUnbounded is returned for a certificate valid for any principal or for
+// ever, which is made only with Unbounded set.
+var ErrUnbounded = errors.New("sshca: a certificate with no principals or no end of validity needs an approved exception")
+
+// ErrWeakKey is returned for a public key too weak to certify.
+var ErrWeakKey = errors.New("sshca: weak key")
+
+// CheckKey refuses keys too weak to certify: DSA, RSA under 2048 bits, and
+// certificates in place of keys.
+func CheckKey(pub ssh.PublicKey) error {
+	switch pub.Type() {
+	case ssh.KeyAlgoDSA:
+		return fmt.Errorf("%w: DSA keys are refused", ErrWeakKey)
+	case ssh.KeyAlgoRSA:
+		ck, ok := pub.(ssh.CryptoPublicKey)
+		if !ok {
+			return fmt.Errorf("%w: an RSA key that cannot be read", ErrWeakKey)
+		}
+		if k, ok := ck.CryptoPublicKey().(*rsa.PublicKey); !ok || k.N.BitLen() < 2048 {
+			return fmt.Errorf("%w: RSA keys need at least 2048 bits", ErrWeakKey)
+		}
+	}
+	if _, ok := pub.(*ssh.Certificate); ok {
+		return errors.New("sshca: a certificate is given where a public key is expected")
+	}
+	if ck, ok := pub.(ssh.CryptoPublicKey); ok {
+		if _, ok := ck.CryptoPublicKey().(*dsa.PublicKey); ok {
+			return fmt.Errorf("%w: DSA keys are refused", ErrWeakKey)
+		}
+	}
+	return nil
+}
+
+// check holds a request to the rules above and OpenSSH's own.
+func (r *Request) check() error {
+	if r.Kind != User && r.Kind != Host {
+		return errors.New("sshca: certificate type must be user or host")
+	}
+	if r.Key == nil {
+		return errors.New("sshca: no public key to certify")
+	}
+	if err := CheckKey(r.Key); err != nil {
+		return err
+	}
+	if r.KeyID == "" {
+		return errors.New("sshca: a key id is required: it is what sshd logs for each login")
+	}
+	if r.Serial == 0 {
+		return errors.New("sshca: serial 0 cannot be revoked by serial; serials start at 1")
+	}
+	for _, p := range r.Principals {
+		if p == "" || strings.ContainsAny(p, ", \t\n") {
+			return fmt.Errorf("sshca: principal %q: no empty names, commas or spaces", p)
+		}
+	}
+	if r.ValidBefore.IsZero() || r.ValidAfter.IsZero() {
+		return errors.New("sshca: validity needs a start and an end (Forever for none)")
+	}
+	if !r.ValidBefore.After(r.ValidAfter) {
+		return errors.New("sshca: validity ends before it starts")
+	}
+	if (len(r.Principals) == 0 || r.ValidBefore.Equal(Forever)) && !r.Unbounded {
+		return ErrUnbounded
+	}
+	if r.Kind == Host && (len(r.CriticalOptions) > 0 || len(r.Extensions) > 0) {
+		return errors.New("sshca: host certificates take no critical options or extensions")
+	}
+	for name, v := range r.CriticalOptions {
+		switch name {
+		case "force-command":
+			if v == "" {
+				return errors.New("sshca: force-command needs a command")
+			}
+		case "source-address":
+			for _, a := range strings.Split(v, ",") {
+				if _, _, err := net.ParseCIDR(a); err != nil && net.ParseIP(a) == nil {
+					return fmt.Errorf("sshca: source-address %q is not an address or CIDR block", a)
+				}
+			}
+		default:
+			return fmt.Errorf("sshca: critical option %q: only force-command and source-address are known", name)
+		}
+	}
+	for _, e := range r.Extensions {
+		if !slices.Contains(knownExtensions, e) {
+			return fmt.Errorf("sshca: extension %q is not one OpenSSH defines (%s)", e, strings.Join(knownExtensions, ", "))
+		}
+	}
+	return nil
+}
+
+// CASigner is the CA key as the ssh package signs with it: rsa-sha2-512 for
+// RSA, the key's own algorithm otherwise.
+func CASigner(ca crypto.Signer) (ssh.Signer, error) {
+	s, err := ssh.NewSignerFromSigner(ca)
+	if err != nil {
+		return nil, fmt.Errorf("sshca: CA key: %w", err)
+	}
+	if s.PublicKey().Type() == ssh.KeyAlgoRSA {
+		as, ok := s.(ssh.AlgorithmSigner)
+		if !ok {
+			return nil, errors.New("sshca: the RSA CA key cannot choose its signature algorithm")
+		}
+		return ssh.NewSignerWithAlgorithms(as, []string{ssh.KeyAlgoRSASHA512})
+	}
+	return s, nil
+}
+
+// Sign issues the certificate r asks for with the CA key, and checks its
+// signature in software before returning it.
+func Sign(ca ssh.Signer, r Request) (*ssh.Certificate, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	c := &ssh.Certificate{
+		Key: r.Key, Serial: r.Serial, CertType: uint32(r.Kind), KeyId: r.KeyID,
+		ValidPrincipals: slices.Clone(r.Principals),
+		ValidAfter:      uint64(r.ValidAfter.Unix()), ValidBefore: validBefore(r.ValidBefore),
+		Permissions: ssh.Permissions{CriticalOptions: map[string]string{}, Extensions: map[string]string{}},
+	}
+	for k, v := range r.CriticalOptions {
+		c.CriticalOptions[k] = v
+	}
+	for _, e := range r.Extensions {
+		c.Extensions[e] = ""
+	}
+	if err := c.SignCert(rand.Reader, ca); err != nil {
+		return nil, fmt.Errorf("sshca: signing %s: %w", r.KeyID, err)
+	}
+	if err := Verify(c, ca.PublicKey()); err != nil {
+		return nil, fmt.Errorf("sshca: the token's signature on %s does not verify: %w", r.KeyID, err)
+	}
+	return c, nil
+}
+
+func validBefore(t time.Time) uint64 {
+	if t.Equal(Forever) {
+		return ssh.CertTimeInfinity
+	}
+	return uint64(t.Unix())
+}
+
+// Verify checks that c is signed by ca, with an algorithm other than
+// ssh-rsa.
+func Verify(c *ssh.Certificate, ca ssh.PublicKey) error {
+	if c.SignatureKey == nil || c.Signature == nil {
+		return errors.New("unsigned")
+	}
+	if string(c.SignatureKey.Marshal()) != string(ca.Marshal()) {
+		return errors.New("signed by another key")
+	}
+	if c.Signature.Format == ssh.KeyAlgoRSA {
+		return errors.New("signed with ssh-rsa (SHA-1)")
+	}
+	full := c.Marshal()
+	sig := ssh.Marshal(c.Signature)
+	return ca.Verify(full[:len(full)-4-len(sig)], c.Signature)
+}
+
+// Fingerprint is the key's SHA256: fingerprint, as ssh-keygen -l shows it.
+func Fingerprint(pub ssh.PublicKey) string { return ssh.FingerprintSHA256(pub) }
