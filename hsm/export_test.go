@@ -78,9 +78,6 @@ func LoadedModules() int {
 	return len(loaded.m)
 }
 
-// SkipVerify turns off software verification, for the benchmark that
-// measures what verification costs.
-func SkipVerify(k *Key) { k.skipVerify = true }
 
 // RawContext returns the module context and slot under a session, for the
 // benchmark's raw PKCS #11 loop on the same token.

@@ -64,9 +64,19 @@ type Key struct {
 	// sign asks the token for a raw signature in the Go encoding of the
 	// key type (ASN.1 for ECDSA); opts are already normalised.
 	sign func(digest []byte, opts crypto.SignerOpts) ([]byte, error)
-	// skipVerify exists only so the benchmark can measure what verification
-	// costs; nothing else sets it.
+	// skipVerify is set on the copy Unverified returns, and by the
+	// benchmark that measures what verification costs.
 	skipVerify bool
+}
+
+// Unverified is the same key, signing without the software check Sign
+// makes of each signature. It is for a caller that checks every signature
+// itself before anything uses it: a batch that checks each one on another
+// core while the token makes the next (sshca.SignBatch).
+func (k *Key) Unverified() crypto.Signer {
+	c := *k
+	c.skipVerify = true
+	return &c
 }
 
 // Label is the key's CKA_LABEL.

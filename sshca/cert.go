@@ -15,15 +15,20 @@
 package sshca
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/dsa"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -196,26 +201,183 @@ func CASigner(ca crypto.Signer) (ssh.Signer, error) {
 // Sign issues the certificate r asks for with the CA key, and checks its
 // signature in software before returning it.
 func Sign(ca ssh.Signer, r Request) (*ssh.Certificate, error) {
-	if err := r.check(); err != nil {
+	certs, err := SignBatch(ca, ca.PublicKey(), []Request{r})
+	if err != nil {
 		return nil, err
 	}
-	c := &ssh.Certificate{
-		Key: r.Key, Serial: r.Serial, CertType: uint32(r.Kind), KeyId: r.KeyID,
-		ValidPrincipals: slices.Clone(r.Principals),
-		ValidAfter:      uint64(r.ValidAfter.Unix()), ValidBefore: validBefore(r.ValidBefore),
-		Permissions: ssh.Permissions{CriticalOptions: map[string]string{}, Extensions: map[string]string{}},
+	return certs[0], nil
+}
+
+// SignBatch issues the certificates rs ask for, in order, each checked in
+// software against caPub before any is returned. A token signs one at a
+// time; the checks run on the other cores meanwhile, so that ca may be a
+// token key that does not check its own signatures (hsm.Key.Unverified)
+// and the batch costs little more than the token's signing.
+//
+// The signing thread encodes each certificate itself (PROTOCOL.certkeys)
+// and does nothing else but sign; the checker parses what was encoded with
+// golang.org/x/crypto/ssh, holds every field to the request, and verifies
+// the signature over the encoded bytes. A bug in either encoding is a
+// refused batch, not a certificate that says something else.
+func SignBatch(ca ssh.Signer, caPub ssh.PublicKey, rs []Request) ([]*ssh.Certificate, error) {
+	for i := range rs {
+		if err := rs[i].check(); err != nil {
+			return nil, fmt.Errorf("%s: %w", rs[i].KeyID, err)
+		}
 	}
-	for k, v := range r.CriticalOptions {
-		c.CriticalOptions[k] = v
+	type signed struct {
+		i        int
+		tbs, sig []byte
+		s        *ssh.Signature
 	}
+	certs := make([]*ssh.Certificate, len(rs))
+	// Handed over in runs, not one by one: waking a checker for each
+	// certificate costs the signing thread more than the check saves.
+	const run = 32
+	todo := make(chan []signed, len(rs)/run+1)
+	bad := make(chan error, len(rs))
+	var wg sync.WaitGroup
+	for range max(1, runtime.GOMAXPROCS(0)-1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for batch := range todo {
+				for _, d := range batch {
+					c, err := checkSigned(rs[d.i], caPub, d.tbs, d.s, append(d.tbs, d.sig...))
+					if err != nil {
+						bad <- fmt.Errorf("sshca: certificate %s: %w", rs[d.i].KeyID, err)
+						continue
+					}
+					certs[d.i] = c
+				}
+			}
+		}()
+	}
+	caBlob := caPub.Marshal()
+	var err error
+	var pending []signed
+	for i, r := range rs {
+		tbs, e := encodeTBS(r, caBlob)
+		var sig *ssh.Signature
+		if e == nil {
+			sig, e = caSign(ca, tbs)
+		}
+		if e != nil {
+			err = fmt.Errorf("sshca: signing %s: %w", r.KeyID, e)
+			break
+		}
+		if pending = append(pending, signed{i, tbs, wireString(ssh.Marshal(sig)), sig}); len(pending) == run {
+			todo <- pending
+			pending = nil
+		}
+	}
+	todo <- pending
+	close(todo)
+	wg.Wait()
+	close(bad)
+	if err != nil {
+		return nil, err
+	}
+	if err := <-bad; err != nil {
+		return nil, err
+	}
+	return certs, nil
+}
+
+// caSign signs with the CA's first algorithm: rsa-sha2-512 for an RSA CA
+// from CASigner (a plain Sign would be ssh-rsa, SHA-1).
+func caSign(ca ssh.Signer, data []byte) (*ssh.Signature, error) {
+	if m, ok := ca.(ssh.MultiAlgorithmSigner); ok {
+		return m.SignWithAlgorithm(rand.Reader, data, m.Algorithms()[0])
+	}
+	return ca.Sign(rand.Reader, data)
+}
+
+// certType is the certificate algorithm of a key type:
+// ssh-ed25519 -> ssh-ed25519-cert-v01@openssh.com,
+// sk-ssh-ed25519@openssh.com -> sk-ssh-ed25519-cert-v01@openssh.com.
+func certType(keyType string) string {
+	if base, ok := strings.CutSuffix(keyType, "@openssh.com"); ok {
+		return base + "-cert-v01@openssh.com"
+	}
+	return keyType + "-cert-v01@openssh.com"
+}
+
+func wireString(b []byte) []byte {
+	return append(binary.BigEndian.AppendUint32(nil, uint32(len(b))), b...)
+}
+
+// encodeTBS is the certificate r asks for up to its signature: everything
+// the CA signs.
+func encodeTBS(r Request, caBlob []byte) ([]byte, error) {
+	nonce := make([]byte, 32)
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	keyBlob := r.Key.Marshal()
+	typ := r.Key.Type()
+	fields := keyBlob[4+len(typ):]
+	var principals, crit, ext []byte
+	for _, p := range r.Principals {
+		principals = append(principals, wireString([]byte(p))...)
+	}
+	names := slices.Sorted(maps.Keys(r.CriticalOptions))
+	for _, n := range names {
+		crit = append(append(crit, wireString([]byte(n))...), wireString(wireString([]byte(r.CriticalOptions[n])))...)
+	}
+	exts := slices.Clone(r.Extensions)
+	slices.Sort(exts)
+	for _, e := range slices.Compact(exts) {
+		ext = append(append(ext, wireString([]byte(e))...), wireString(nil)...)
+	}
+	b := wireString([]byte(certType(typ)))
+	b = append(b, wireString(nonce)...)
+	b = append(b, fields...)
+	b = binary.BigEndian.AppendUint64(b, r.Serial)
+	b = binary.BigEndian.AppendUint32(b, uint32(r.Kind))
+	b = append(b, wireString([]byte(r.KeyID))...)
+	b = append(b, wireString(principals)...)
+	b = binary.BigEndian.AppendUint64(b, uint64(r.ValidAfter.Unix()))
+	b = binary.BigEndian.AppendUint64(b, validBefore(r.ValidBefore))
+	b = append(b, wireString(crit)...)
+	b = append(b, wireString(ext)...)
+	b = append(b, wireString(nil)...) // reserved
+	b = append(b, wireString(caBlob)...)
+	return b, nil
+}
+
+// checkSigned parses a signed certificate, holds it to the request it was
+// made for and checks its signature over the bytes that were signed.
+func checkSigned(r Request, caPub ssh.PublicKey, tbs []byte, sig *ssh.Signature, blob []byte) (*ssh.Certificate, error) {
+	pub, err := ssh.ParsePublicKey(blob)
+	if err != nil {
+		return nil, fmt.Errorf("does not parse: %w", err)
+	}
+	c, ok := pub.(*ssh.Certificate)
+	if !ok {
+		return nil, errors.New("parses as a plain key")
+	}
+	exts := map[string]string{}
 	for _, e := range r.Extensions {
-		c.Extensions[e] = ""
+		exts[e] = ""
 	}
-	if err := c.SignCert(rand.Reader, ca); err != nil {
-		return nil, fmt.Errorf("sshca: signing %s: %w", r.KeyID, err)
+	crit := map[string]string{}
+	maps.Copy(crit, r.CriticalOptions)
+	switch {
+	case !bytes.Equal(c.Key.Marshal(), r.Key.Marshal()), c.Serial != r.Serial, c.CertType != uint32(r.Kind), c.KeyId != r.KeyID,
+		!slices.Equal(c.ValidPrincipals, r.Principals) && len(c.ValidPrincipals)+len(r.Principals) > 0,
+		c.ValidAfter != uint64(r.ValidAfter.Unix()), c.ValidBefore != validBefore(r.ValidBefore),
+		!maps.Equal(c.CriticalOptions, crit), !maps.Equal(c.Extensions, exts):
+		return nil, errors.New("says something other than was asked")
 	}
-	if err := Verify(c, ca.PublicKey()); err != nil {
-		return nil, fmt.Errorf("sshca: the token's signature on %s does not verify: %w", r.KeyID, err)
+	if !bytes.Equal(c.SignatureKey.Marshal(), caPub.Marshal()) {
+		return nil, errors.New("names another CA")
+	}
+	if sig.Format == ssh.KeyAlgoRSA {
+		return nil, errors.New("signed with ssh-rsa (SHA-1)")
+	}
+	if err := caPub.Verify(tbs, sig); err != nil {
+		return nil, fmt.Errorf("the token's signature does not verify: %w", err)
 	}
 	return c, nil
 }

@@ -177,6 +177,12 @@ func TestSignRefuses(t *testing.T) {
 	if _, err := sshca.Sign(ca, good); err != nil {
 		t.Fatalf("the good request: %v", err)
 	}
+	// A token that signs with another key than the one expected: nothing
+	// of the batch comes back.
+	other, _ := sshca.CASigner(newKey(t, "ecdsa-p256"))
+	if certs, err := sshca.SignBatch(other, ca.PublicKey(), []sshca.Request{good, good}); err == nil || certs != nil {
+		t.Fatalf("a batch signed by another key: %v", err)
+	}
 }
 
 // TestKeygenQueriesKRL: ssh-keygen -Q reports as revoked the certificates
