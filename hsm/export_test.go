@@ -78,7 +78,6 @@ func LoadedModules() int {
 	return len(loaded.m)
 }
 
-
 // RawContext returns the module context and slot under a session, for the
 // benchmark's raw PKCS #11 loop on the same token.
 func RawContext(s *Session) (*pkcs11.Ctx, uint) {
