@@ -147,7 +147,7 @@ const DefaultMaxInput = 16 << 20
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
 
-// luaFile: file { "title", max = "1MiB", sha256 = "..." }
+// luaFile: file { "title", max = "1MiB", sha256 = "...", rehearsal = "stand-in content", optional = true }
 func (s *Script) luaFile(L *lua.LState) int {
 	s.topLevel(L, "file")
 	in := &Input{Line: where(L).Line, MaxBytes: DefaultMaxInput}
@@ -165,6 +165,14 @@ func (s *Script) luaFile(L *lua.LState) int {
 			in.MaxBytes = n
 		}
 		in.SHA256 = strings.ToLower(f.str("sha256", false))
+		in.Rehearsal = f.raw("rehearsal", false)
+		if v := f.get("optional"); v != lua.LNil {
+			b, ok := v.(lua.LBool)
+			if !ok {
+				L.RaiseError("file %q: optional must be true or false", in.Title)
+			}
+			in.Optional = bool(b)
+		}
 		if in.SHA256 != "" && !sha256Hex.MatchString(in.SHA256) {
 			L.RaiseError("file %q: sha256 must be 64 hex digits", in.Title)
 		}

@@ -56,6 +56,13 @@ type Input struct {
 	Title    string
 	MaxBytes int64
 	SHA256   string // expected hash, lowercase hex, when the script pins one
+	// Rehearsal is what a rehearsal without a configured path is given in
+	// its place: stand-ins of the right form (public keys whose private
+	// halves no one has, say), so that every step can run.
+	Rehearsal string
+	// Optional inputs may be left out of the configuration; a step that
+	// reads one that was not given fails.
+	Optional bool
 	Line     int
 }
 
@@ -102,4 +109,14 @@ type Step struct {
 // []any or map[string]any.
 type Host interface {
 	Do(ctx context.Context, step *Step, c steps.Call) (any, error)
+}
+
+// Input is the declared input name.
+func (p *Plan) Input(name string) (Input, bool) {
+	for _, in := range p.Inputs {
+		if in.Name == name {
+			return in, true
+		}
+	}
+	return Input{}, false
 }

@@ -125,9 +125,6 @@ func CheckKey(pub ssh.PublicKey) error {
 
 // check holds a request to the rules above and OpenSSH's own.
 func (r *Request) check() error {
-	if r.Kind != User && r.Kind != Host {
-		return errors.New("sshca: certificate type must be user or host")
-	}
 	if r.Key == nil {
 		return errors.New("sshca: no public key to certify")
 	}
@@ -140,6 +137,22 @@ func (r *Request) check() error {
 	if r.Serial == 0 {
 		return errors.New("sshca: serial 0 cannot be revoked by serial; serials start at 1")
 	}
+	if err := CheckProfile(*r); err != nil {
+		return err
+	}
+	if (len(r.Principals) == 0 || r.ValidBefore.Equal(Forever)) && !r.Unbounded {
+		return ErrUnbounded
+	}
+	return nil
+}
+
+// CheckProfile checks what a request says beyond its key, key id and
+// serial: type, validity, principals' form, critical options, extensions.
+// A script's certificate profile is checked with it before a ceremony.
+func CheckProfile(r Request) error {
+	if r.Kind != User && r.Kind != Host {
+		return errors.New("sshca: certificate type must be user or host")
+	}
 	for _, p := range r.Principals {
 		if p == "" || strings.ContainsAny(p, ", \t\n") {
 			return fmt.Errorf("sshca: principal %q: no empty names, commas or spaces", p)
@@ -150,9 +163,6 @@ func (r *Request) check() error {
 	}
 	if !r.ValidBefore.After(r.ValidAfter) {
 		return errors.New("sshca: validity ends before it starts")
-	}
-	if (len(r.Principals) == 0 || r.ValidBefore.Equal(Forever)) && !r.Unbounded {
-		return ErrUnbounded
 	}
 	if r.Kind == Host && (len(r.CriticalOptions) > 0 || len(r.Extensions) > 0) {
 		return errors.New("sshca: host certificates take no critical options or extensions")

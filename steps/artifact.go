@@ -54,15 +54,22 @@ func (a Artifact) Run(_ context.Context, h Host) (any, error) {
 		}
 		return d.SHA256, nil
 	}
-	name := a.File
-	if b, ok := h.Leftover(name); ok {
-		if string(b) == a.Content {
-			return DigestOf(b).Hex, h.Append(EvArtifactRecovered, "", map[string]string{"name": name})
-		}
-		name = h.FreshName(name)
-	}
-	if err := h.SaveArtifact(name, []byte(a.Content)); err != nil {
+	if _, err := saveOnce(h, a.File, []byte(a.Content)); err != nil {
 		return nil, err
 	}
 	return DigestOf([]byte(a.Content)).Hex, nil
+}
+
+// saveOnce saves content as the artifact name and returns the name it took.
+// A resumed run that finds the interrupted one saved the very same content
+// takes the file over, and records that; a leftover with other content
+// stays as it is, and content takes a fresh name beside it.
+func saveOnce(h Host, name string, content []byte) (string, error) {
+	if b, ok := h.Leftover(name); ok {
+		if string(b) == string(content) {
+			return name, h.Append(EvArtifactRecovered, "", map[string]string{"name": name})
+		}
+		name = h.FreshName(name)
+	}
+	return name, h.SaveArtifact(name, content)
 }

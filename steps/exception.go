@@ -47,14 +47,20 @@ func (e Exception) Run(ctx context.Context, h Host) (any, error) {
 	if err != nil || rec.Found() {
 		return nil, err
 	}
-	approver, err := h.Pick(ctx, e.Approver, "approving the exception as", nil)
+	return nil, recordException(ctx, h, e.Approver, ExceptionData{Expected: e.Expected, Happened: e.Happened, Decision: e.Decision})
+}
+
+// recordException asks someone holding role to approve an exception the
+// script raises, shows it to them to confirm, and records it.
+func recordException(ctx context.Context, h Host, role string, d ExceptionData) error {
+	approver, err := h.Pick(ctx, role, "approving the exception as", nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	text := fmt.Sprintf("Exception. Expected: %s. Happened: %s. Decision: %s. %s approves.", e.Expected, e.Happened, e.Decision, approver.Name)
+	text := fmt.Sprintf("Exception. Expected: %s. Happened: %s. Decision: %s. %s approves.", d.Expected, d.Happened, d.Decision, approver.Name)
 	if err := confirmBy(ctx, h, text, approver, nil); err != nil {
-		return nil, err
+		return err
 	}
-	return nil, h.Append(EvException, approver.ID, ExceptionData{Expected: e.Expected, Happened: e.Happened,
-		Decision: e.Decision, Approver: approver.ID, Raised: "script"})
+	d.Approver, d.Raised = approver.ID, "script"
+	return h.Append(EvException, approver.ID, d)
 }

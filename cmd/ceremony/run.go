@@ -284,7 +284,9 @@ func prepareLocked(path string, src []byte, configPath, out string, rehearsal bo
 			errorf(s.err, "%v", err)
 			return nil, exitUsage
 		}
-		c.inputs[in.Name] = b
+		if b != nil {
+			c.inputs[in.Name] = b
+		}
 	}
 	plan := script.Plan()
 	h := transcript.Header{ID: c.cfg.ID, Name: plan.Name, Version: plan.Version, Script: c.src, Config: cfgBytes,
@@ -414,6 +416,9 @@ func (c *ceremonyRun) env(u room.UI) runner.Env {
 func (c *ceremonyRun) input(name string) ([]byte, error) {
 	b, ok := c.inputs[name]
 	if !ok {
+		if in, declared := c.script.Plan().Input(name); declared && in.Optional {
+			return nil, fmt.Errorf("input %q was not given: it is optional, and the configuration's [inputs] names no file for it", name)
+		}
 		return nil, fmt.Errorf("input %q is not declared by the script", name)
 	}
 	return b, nil
@@ -421,13 +426,19 @@ func (c *ceremonyRun) input(name string) ([]byte, error) {
 
 // readInput reads a declared input from the path the configuration gives,
 // holding it to the script's size limit and pinned hash. A rehearsal
-// without a configured path gets a stand-in, so that a script can be
-// rehearsed before its inputs exist.
+// without a configured path gets a stand-in (the script's, or a line of
+// text), so that a script can be rehearsed before its inputs exist; an
+// optional input without a path and without a stand-in is nil.
 func (c *ceremonyRun) readInput(decl scripts.Input) ([]byte, error) {
 	name := decl.Name
 	path := c.cfg.InputPath(name, c.cfgDir)
 	if path == "" {
-		if c.rehearsal {
+		switch {
+		case c.rehearsal && decl.Rehearsal != "":
+			return []byte(decl.Rehearsal), nil
+		case decl.Optional:
+			return nil, nil
+		case c.rehearsal:
 			return []byte("rehearsal stand-in for input " + name + "\n"), nil
 		}
 		return nil, fmt.Errorf("input %q has no path in the configuration's [inputs]", name)

@@ -1,0 +1,210 @@
+package steps
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/ceremony-dev/ceremony/sshca"
+)
+
+// sshCAKey finds the SSH CA key on the active token: a signer for the
+// certificates (one that leaves the software checks to sshca.SignBatch
+// where the token offers it), and the public key they are checked against.
+// A key this ceremony generated must still be the key it recorded.
+func sshCAKey(ctx context.Context, h Host, label string) (ssh.Signer, ssh.PublicKey, error) {
+	tok, err := ensureActive(ctx, h)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := tok.FindKey(label)
+	if err != nil {
+		return nil, nil, fmt.Errorf("key %q: %w", label, err)
+	}
+	pub, err := ssh.NewPublicKey(key.Public())
+	if err != nil {
+		return nil, nil, fmt.Errorf("key %q as an SSH key: %w", label, err)
+	}
+	if rec, ok := h.Session().keys[label]; ok {
+		if want, err := ssh.NewPublicKey(rec); err != nil || !bytes.Equal(want.Marshal(), pub.Marshal()) {
+			return nil, nil, fmt.Errorf("key %q on the token is not the key this ceremony generated", label)
+		}
+	}
+	signing := crypto.Signer(key)
+	if u, ok := key.(interface{ Unverified() crypto.Signer }); ok {
+		signing = u.Unverified()
+	}
+	signer, err := sshca.CASigner(signing)
+	if err != nil {
+		return nil, nil, err
+	}
+	return signer, pub, nil
+}
+
+// listedKey is one line of a key list: an authorized_keys line whose
+// comment is the certificate's key id and whose principals="..." option,
+// if any, its principals.
+type listedKey struct {
+	Line       int
+	Key        ssh.PublicKey
+	KeyID      string
+	Principals []string
+}
+
+// maxListedKeys bounds a key list: more certificates than a ceremony signs.
+const maxListedKeys = 100000
+
+// parseKeyList reads a list of public keys in authorized_keys form, one a
+// line; blank lines and lines starting with '#' are passed over. Options
+// other than principals= are refused, as is a key without a comment, a key
+// listed twice and a key id used twice; a list to certify refuses a key
+// too weak to certify, a list to revoke takes it.
+func parseKeyList(b []byte, certify bool) ([]listedKey, error) {
+	var out []listedKey
+	keys, ids := map[string]int{}, map[string]int{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, 64<<10)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		pub, comment, opts, rest, err := ssh.ParseAuthorizedKey([]byte(line))
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		if len(rest) > 0 {
+			return nil, fmt.Errorf("line %d: one key a line", n)
+		}
+		if err := sshca.CheckKey(pub); err != nil && (certify || !errors.Is(err, sshca.ErrWeakKey)) {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		k := listedKey{Line: n, Key: pub, KeyID: comment}
+		if k.KeyID == "" || strings.ContainsAny(k.KeyID, " \t") {
+			return nil, fmt.Errorf("line %d: the key's comment is its certificate's key id, and is required (one word)", n)
+		}
+		for _, o := range opts {
+			v, ok := strings.CutPrefix(o, "principals=")
+			if !ok || len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+				return nil, fmt.Errorf("line %d: option %q: only principals=\"a,b\" is understood", n, o)
+			}
+			k.Principals = strings.Split(v[1:len(v)-1], ",")
+		}
+		fp := sshca.Fingerprint(pub)
+		if prev, dup := keys[fp]; dup {
+			return nil, fmt.Errorf("line %d: the key of line %d again", n, prev)
+		}
+		if prev, dup := ids[k.KeyID]; dup {
+			return nil, fmt.Errorf("line %d: key id %q is line %d's too", n, k.KeyID, prev)
+		}
+		keys[fp], ids[k.KeyID] = n, n
+		if out = append(out, k); len(out) > maxListedKeys {
+			return nil, fmt.Errorf("more than %d keys", maxListedKeys)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no keys")
+	}
+	return out, nil
+}
+
+// parseValidity reads a validity period: "forever", or a number of hours
+// ("h"), days ("d") or weeks ("w").
+func parseValidity(s string) (time.Duration, bool, error) {
+	if s == "forever" {
+		return 0, true, nil
+	}
+	units := map[byte]time.Duration{'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
+	if len(s) < 2 || units[s[len(s)-1]] == 0 {
+		return 0, false, fmt.Errorf("validity %q: use forever, or a number and h, d or w (\"52w\")", s)
+	}
+	var n int
+	if _, err := fmt.Sscanf(s[:len(s)-1], "%d", &n); err != nil || n <= 0 || n > 100*53 || fmt.Sprint(n) != s[:len(s)-1] {
+		return 0, false, fmt.Errorf("validity %q: use forever, or a number and h, d or w (\"52w\")", s)
+	}
+	return time.Duration(n) * units[s[len(s)-1]], false, nil
+}
+
+// ledgerSource is where a CA primitive reads the ledger it continues: an
+// input (the ledger of the last ceremony), an artifact of this ceremony,
+// or neither for a new CA.
+type ledgerSource struct{ Input, Artifact string }
+
+func readLedgerArgs(a Args) (ledgerSource, error) {
+	l := ledgerSource{Input: a.Input("ledger"), Artifact: a.String("ledger_from", false)}
+	if l.Input != "" && l.Artifact != "" {
+		return l, errors.New("give ledger (an input) or ledger_from (an artifact), not both")
+	}
+	return l, nil
+}
+
+func (l ledgerSource) lint(li Linter) {
+	if l.Input != "" {
+		li.Input(l.Input)
+	}
+	if l.Artifact != "" && !li.Saved(l.Artifact) {
+		li.Problem("ledger %q is read before any step saves it", l.Artifact)
+	}
+}
+
+func (l ledgerSource) paper() string {
+	switch {
+	case l.Input != "":
+		return "the ledger of input " + l.Input
+	case l.Artifact != "":
+		return "the ledger " + l.Artifact
+	}
+	return "a new ledger"
+}
+
+// read is the ledger, checked to be the CA's.
+func (l ledgerSource) read(h Host, ca ssh.PublicKey) (*sshca.Ledger, error) {
+	var b []byte
+	var err error
+	switch {
+	case l.Input != "":
+		b, err = h.Input(l.Input)
+	case l.Artifact != "":
+		b, err = h.ReadArtifact(l.Artifact)
+	default:
+		return sshca.NewLedger(ca), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	led, err := sshca.ParseLedger(b)
+	if err != nil {
+		return nil, err
+	}
+	return led, led.CheckCA(ca)
+}
+
+// checkArtifact holds a recorded artifact to the hash its event gives.
+func checkArtifact(h Host, rec Recorded, name, sum string) error {
+	b, err := h.ReadArtifact(name)
+	if err != nil {
+		return diverged(h, rec, "artifact %s: %v", name, err)
+	}
+	if got := DigestOf(b).Hex; got != sum {
+		return diverged(h, rec, "artifact %s has SHA-256 %s, its event records %s", name, got, sum)
+	}
+	return nil
+}
+
+func listedKeys(ks []listedKey) []ssh.PublicKey {
+	out := make([]ssh.PublicKey, len(ks))
+	for i, k := range ks {
+		out[i] = k.Key
+	}
+	return out
+}
