@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/ceremony-dev/ceremony/sshsig"
 )
 
 // KRLNamespace is the SSHSIG namespace of the CA's signature on a KRL:
@@ -112,6 +114,19 @@ func (k *KRL) Marshal() ([]byte, error) {
 		out.section(sectionExplicit, list.Bytes())
 	}
 	return out.Bytes(), nil
+}
+
+// Signed is the encoded list and the CA's armoured SSHSIG signature over
+// it (namespace KRLNamespace), checked before it is returned.
+func (k *KRL) Signed(ca ssh.Signer) (list, sig []byte, err error) {
+	if list, err = k.Marshal(); err != nil {
+		return nil, nil, err
+	}
+	s, err := sshsig.Sign(ca, KRLNamespace, list)
+	if err != nil {
+		return nil, nil, err
+	}
+	return list, s.Armour(), nil
 }
 
 // Describe is a line per revocation, for the screen and the paper record.

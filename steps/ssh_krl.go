@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/ceremony-dev/ceremony/sshca"
-	"github.com/ceremony-dev/ceremony/sshsig"
 	"github.com/ceremony-dev/ceremony/transcript"
 )
 
@@ -158,15 +157,10 @@ func (k SSHKRL) make(ctx context.Context, h Host) (sshKRLData, error) {
 	if err != nil {
 		return sshKRLData{}, err
 	}
-	list, err := krl.Marshal()
+	list, armoured, err := krl.Signed(signer)
 	if err != nil {
 		return sshKRLData{}, err
 	}
-	sig, err := sshsig.Sign(signer, sshca.KRLNamespace, list)
-	if err != nil {
-		return sshKRLData{}, err
-	}
-	armoured := sig.Armour()
 	ledger := led.Marshal()
 	d := sshKRLData{CA: k.CA, Fingerprint: sshca.Fingerprint(caPub), Version: krl.Version, Revoked: krl.Describe(), Marked: marked,
 		OutSHA256: DigestOf(list).Hex, SigSHA256: DigestOf(armoured).Hex, LedgerSHA256: DigestOf(ledger).Hex}

@@ -96,6 +96,11 @@ func parseKeyList(b []byte, certify bool) ([]listedKey, error) {
 				return nil, fmt.Errorf("line %d: option %q: only principals=\"a,b\" is understood", n, o)
 			}
 			k.Principals = strings.Split(v[1:len(v)-1], ",")
+			for _, p := range k.Principals {
+				if p == "" || strings.ContainsAny(p, " \t") {
+					return nil, fmt.Errorf("line %d: principal %q: no empty names or spaces", n, p)
+				}
+			}
 		}
 		fp := sshca.Fingerprint(pub)
 		if prev, dup := keys[fp]; dup {
