@@ -1,7 +1,7 @@
 // Package witness gives the people who watch a ceremony a voice in its
-// record: each witness holds an Ed25519 key of their own, cosigns the
-// bundle's final checkpoint with it, and an auditor checks the
-// cosignatures against a roster and a quorum.
+// record: each witness holds an Ed25519 key of their own (or uses the SSH
+// key they already have), cosigns the bundle's final checkpoint with it,
+// and an auditor checks the cosignatures against a roster and a quorum.
 //
 // A witness key is the signer key of golang.org/x/mod/sumdb/note
 // ("PRIVATE+KEY+<name>+<hash>+<key>"), kept in a file only its holder can
@@ -9,8 +9,9 @@
 // on the roster. Cosigning adds one signature line to the checkpoint file:
 // the note's text, and so every signature already on it, stays as it is.
 //
-// A roster file lists one witness a line, "<id> <verifier key>"; blank
-// lines and lines starting with '#' are ignored.
+// A roster file lists one witness a line, "<id> <verifier key>" or
+// "<id> <ssh public key>" (an authorized_keys line); blank lines and lines
+// starting with '#' are ignored.
 package witness
 
 import (
@@ -23,7 +24,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -56,19 +56,31 @@ func ParseRoster(r io.Reader) (*Roster, error) {
 			continue
 		}
 		fields := strings.Fields(line)
-		if len(fields) != 2 {
-			return nil, fmt.Errorf("roster line %d: want \"<id> <verifier key>\"", n)
-		}
-		v, err := note.NewVerifier(fields[1])
-		if err != nil {
-			return nil, fmt.Errorf("roster line %d: verifier key of %s: %w", n, fields[0], err)
+		var v note.Verifier
+		key := ""
+		switch {
+		case len(fields) > 2 && isSSHLine(fields[1:]):
+			key = strings.Join(fields[1:], " ")
+			pub, ok := parseSSHKey(key)
+			if !ok {
+				return nil, fmt.Errorf("roster line %d: the SSH public key of %s does not parse", n, fields[0])
+			}
+			v = newSSHVerifier(fields[0], pub)
+		case len(fields) == 2:
+			key = fields[1]
+			var err error
+			if v, err = note.NewVerifier(key); err != nil {
+				return nil, fmt.Errorf("roster line %d: verifier key of %s: %w", n, fields[0], err)
+			}
+		default:
+			return nil, fmt.Errorf("roster line %d: want \"<id> <verifier key>\" or \"<id> <ssh public key>\"", n)
 		}
 		if seen[fields[0]] || seen[v.Name()+"+"+strconv.FormatUint(uint64(v.KeyHash()), 16)] {
 			return nil, fmt.Errorf("roster line %d: %s or its key is listed twice", n, fields[0])
 		}
 		seen[fields[0]] = true
 		seen[v.Name()+"+"+strconv.FormatUint(uint64(v.KeyHash()), 16)] = true
-		ro.Participants = append(ro.Participants, Participant{ID: fields[0], Verifier: v, Key: fields[1]})
+		ro.Participants = append(ro.Participants, Participant{ID: fields[0], Verifier: v, Key: key})
 	}
 	if err := s.Err(); err != nil {
 		return nil, err
@@ -170,25 +182,12 @@ var ErrNotComplete = errors.New("the bundle is not a complete, valid ceremony")
 // checkpoint file. The file is replaced atomically; every signature on it
 // stays. Cosigning twice with the same key changes nothing.
 func Cosign(dir string, signer note.Signer) (*transcript.Report, error) {
-	rep, err := transcript.Verify(dir, transcript.VerifyOptions{})
-	if rep == nil {
-		return nil, err
-	}
-	if rep.Verdict != transcript.Complete || !rep.Bundle {
-		return rep, fmt.Errorf("%w: %s: %v", ErrNotComplete, rep.Verdict, err)
-	}
-	if signer.Name() == transcript.Origin(rep.ID) {
-		return rep, fmt.Errorf("a witness key may not be named %s, the name of the ceremony's session keys", signer.Name())
-	}
-	path := filepath.Join(dir, transcript.CheckpointFile)
-	msg, err := durable.ReadFile(path, 1<<16)
+	rep, n, err := openFinal(dir)
 	if err != nil {
 		return rep, err
 	}
-	// Verify read the same file; open it again only to keep its signatures.
-	n, err := note.Open(msg, sessionVerifiers(rep))
-	if err != nil {
-		return rep, fmt.Errorf("checkpoint: %w", err)
+	if signer.Name() == transcript.Origin(rep.ID) {
+		return rep, fmt.Errorf("a witness key may not be named %s, the name of the ceremony's session keys", signer.Name())
 	}
 	for _, sig := range append(n.Sigs, n.UnverifiedSigs...) {
 		if sig.Name == signer.Name() && sig.Hash == signer.KeyHash() {

@@ -17,7 +17,6 @@ import (
 	"github.com/ceremony-dev/ceremony/runner"
 	"github.com/ceremony-dev/ceremony/transcript"
 	"github.com/ceremony-dev/ceremony/witness"
-	"golang.org/x/mod/sumdb/note"
 )
 
 func init() {
@@ -275,7 +274,8 @@ func binding(rep *transcript.Report, wit *witness.Result) string {
 }
 
 // bundleRoster is the roster of witness keys the bundle's own configuration
-// gives (participants whose public_key is a witness verifier key), or nil.
+// gives (participants whose public_key is a witness verifier key or an SSH
+// public key), or nil.
 // It binds the bundle to the witnesses only as far as the auditor trusts
 // those keys: the report says where they came from.
 func bundleRoster(dir string) *witness.Roster {
@@ -289,8 +289,9 @@ func bundleRoster(dir string) *witness.Roster {
 	}
 	var lines strings.Builder
 	for _, p := range cfg.Participants {
-		if _, err := note.NewVerifier(p.PublicKey); err == nil {
-			fmt.Fprintf(&lines, "%s %s\n", p.ID, p.PublicKey)
+		line := p.ID + " " + p.PublicKey + "\n"
+		if _, err := witness.ParseRoster(strings.NewReader(line)); err == nil && p.PublicKey != "" {
+			lines.WriteString(line)
 		}
 	}
 	ro, err := witness.ParseRoster(strings.NewReader(lines.String()))
