@@ -9,6 +9,7 @@ import (
 
 	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/shares"
+	"github.com/ceremony-dev/ceremony/x509ca"
 )
 
 // Events of entering shares and activating a token, which several
@@ -43,8 +44,9 @@ type Session struct {
 	// lost is set when a replay crosses a resume after a login: the token
 	// session ended with that process, and must be opened again.
 	lost      bool
-	active    bool      // logged in during this process
-	activated *Activate // the last recorded activation, redone live when its session is gone
+	active    bool           // logged in during this process
+	activated *Activate      // the last recorded activation, redone live when its session is gone
+	x509      *x509ca.Ledger // the certificates issued, once an x509 primitive needs it
 }
 
 // set is what a run knows of one share set.

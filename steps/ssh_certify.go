@@ -36,7 +36,7 @@ type SSHCertify struct {
 	ForceCommand  string
 	SourceAddress string
 	Extensions    []string
-	Ledger        ledgerSource
+	Ledger        source
 	Out           string
 	LedgerOut     string
 	// UnboundedApprover is the role that approves certificates with no
@@ -52,7 +52,7 @@ func init() {
 			Extensions: a.Strings("extensions"), Out: a.String("out", true), LedgerOut: a.String("ledger_out", true),
 			UnboundedApprover: a.String("unbounded_approver", false)}
 		var err error
-		if c.Ledger, err = readLedgerArgs(a); err != nil {
+		if c.Ledger, err = readSource(a, "the ledger", "ledger", "ledger_from", false); err != nil {
 			return nil, err
 		}
 		if c.Keys == "" {
@@ -205,7 +205,7 @@ func (c SSHCertify) issue(ctx context.Context, h Host) (sshCertifiedData, error)
 	if err != nil {
 		return sshCertifiedData{}, err
 	}
-	led, err := c.Ledger.read(h, caPub)
+	led, err := readLedger(h, c.Ledger, caPub)
 	if err != nil {
 		return sshCertifiedData{}, err
 	}

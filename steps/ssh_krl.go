@@ -2,7 +2,6 @@ package steps
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -25,7 +24,7 @@ const EvSSHKRL = "ssh.krl"
 type SSHKRL struct {
 	At
 	CA        string
-	Ledger    ledgerSource
+	Ledger    source
 	Serials   []uint64
 	KeyIDs    []string
 	Keys      string // input, authorized_keys lines
@@ -38,11 +37,8 @@ func init() {
 		k := SSHKRL{At: at, CA: a.String("ca", true), KeyIDs: a.Strings("key_ids"), Keys: a.Input("keys"),
 			Out: a.String("out", true), LedgerOut: a.String("ledger_out", true)}
 		var err error
-		if k.Ledger, err = readLedgerArgs(a); err != nil {
+		if k.Ledger, err = readSource(a, "the ledger", "ledger", "ledger_from", true); err != nil {
 			return nil, err
-		}
-		if k.Ledger == (ledgerSource{}) {
-			return nil, errors.New("a revocation list is made from a ledger: give ledger or ledger_from")
 		}
 		for _, s := range a.Strings("serials") {
 			n, err := strconv.ParseUint(s, 10, 64)
@@ -134,7 +130,7 @@ func (k SSHKRL) make(ctx context.Context, h Host) (sshKRLData, error) {
 	if err != nil {
 		return sshKRLData{}, err
 	}
-	led, err := k.Ledger.read(h, caPub)
+	led, err := readLedger(h, k.Ledger, caPub)
 	if err != nil {
 		return sshKRLData{}, err
 	}

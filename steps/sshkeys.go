@@ -20,22 +20,13 @@ import (
 // where the token offers it), and the public key they are checked against.
 // A key this ceremony generated must still be the key it recorded.
 func sshCAKey(ctx context.Context, h Host, label string) (ssh.Signer, ssh.PublicKey, error) {
-	tok, err := ensureActive(ctx, h)
+	key, err := tokenKey(ctx, h, label)
 	if err != nil {
 		return nil, nil, err
-	}
-	key, err := tok.FindKey(label)
-	if err != nil {
-		return nil, nil, fmt.Errorf("key %q: %w", label, err)
 	}
 	pub, err := ssh.NewPublicKey(key.Public())
 	if err != nil {
 		return nil, nil, fmt.Errorf("key %q as an SSH key: %w", label, err)
-	}
-	if rec, ok := h.Session().keys[label]; ok {
-		if want, err := ssh.NewPublicKey(rec); err != nil || !bytes.Equal(want.Marshal(), pub.Marshal()) {
-			return nil, nil, fmt.Errorf("key %q on the token is not the key this ceremony generated", label)
-		}
 	}
 	signing := crypto.Signer(key)
 	if u, ok := key.(interface{ Unverified() crypto.Signer }); ok {
@@ -133,59 +124,24 @@ func parseValidity(s string) (time.Duration, bool, error) {
 	if len(s) < 2 || units[s[len(s)-1]] == 0 {
 		return 0, false, fmt.Errorf("validity %q: use forever, or a number and h, d or w (\"52w\")", s)
 	}
-	var n int
-	if _, err := fmt.Sscanf(s[:len(s)-1], "%d", &n); err != nil || n <= 0 || n > 100*53 || fmt.Sprint(n) != s[:len(s)-1] {
-		return 0, false, fmt.Errorf("validity %q: use forever, or a number and h, d or w (\"52w\")", s)
+	var n int64
+	const century = 100 * 366 * 24 * time.Hour
+	if _, err := fmt.Sscanf(s[:len(s)-1], "%d", &n); err != nil || n <= 0 || n > int64(century/time.Hour) || fmt.Sprint(n) != s[:len(s)-1] ||
+		time.Duration(n)*units[s[len(s)-1]] > century {
+		return 0, false, fmt.Errorf("validity %q: use forever, or a number and h, d or w (\"52w\"), at most a century", s)
 	}
 	return time.Duration(n) * units[s[len(s)-1]], false, nil
 }
 
-// ledgerSource is where a CA primitive reads the ledger it continues: an
-// input (the ledger of the last ceremony), an artifact of this ceremony,
-// or neither for a new CA.
-type ledgerSource struct{ Input, Artifact string }
-
-func readLedgerArgs(a Args) (ledgerSource, error) {
-	l := ledgerSource{Input: a.Input("ledger"), Artifact: a.String("ledger_from", false)}
-	if l.Input != "" && l.Artifact != "" {
-		return l, errors.New("give ledger (an input) or ledger_from (an artifact), not both")
-	}
-	return l, nil
-}
-
-func (l ledgerSource) lint(li Linter) {
-	if l.Input != "" {
-		li.Input(l.Input)
-	}
-	if l.Artifact != "" && !li.Saved(l.Artifact) {
-		li.Problem("ledger %q is read before any step saves it", l.Artifact)
-	}
-}
-
-func (l ledgerSource) paper() string {
-	switch {
-	case l.Input != "":
-		return "the ledger of input " + l.Input
-	case l.Artifact != "":
-		return "the ledger " + l.Artifact
-	}
-	return "a new ledger"
-}
-
-// read is the ledger, checked to be the CA's.
-func (l ledgerSource) read(h Host, ca ssh.PublicKey) (*sshca.Ledger, error) {
-	var b []byte
-	var err error
-	switch {
-	case l.Input != "":
-		b, err = h.Input(l.Input)
-	case l.Artifact != "":
-		b, err = h.ReadArtifact(l.Artifact)
-	default:
-		return sshca.NewLedger(ca), nil
-	}
+// readLedger is the SSH ledger src names, checked to be the CA's, or a
+// new ledger when src names nothing.
+func readLedger(h Host, src source, ca ssh.PublicKey) (*sshca.Ledger, error) {
+	b, ok, err := src.read(h)
 	if err != nil {
 		return nil, err
+	}
+	if !ok {
+		return sshca.NewLedger(ca), nil
 	}
 	led, err := sshca.ParseLedger(b)
 	if err != nil {

@@ -1,8 +1,10 @@
 package steps
 
 import (
+	"context"
 	"crypto"
 	"errors"
+	"fmt"
 )
 
 // Token is what a step needs from a hardware or software token. The hsm
@@ -31,4 +33,24 @@ type Token interface {
 func NeedsOverride(err error) bool {
 	var o interface{ NeedsOverride() bool }
 	return errors.As(err, &o) && o.NeedsOverride()
+}
+
+// tokenKey finds a key on the active token by label. A key this ceremony
+// generated must still be the key it recorded: a token swapped or
+// re-keyed between steps is caught before anything is signed.
+func tokenKey(ctx context.Context, h Host, label string) (crypto.Signer, error) {
+	tok, err := ensureActive(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	key, err := tok.FindKey(label)
+	if err != nil {
+		return nil, fmt.Errorf("key %q: %w", label, err)
+	}
+	if rec, ok := h.Session().keys[label]; ok {
+		if k, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !k.Equal(rec) {
+			return nil, fmt.Errorf("key %q on the token is not the key this ceremony generated", label)
+		}
+	}
+	return key, nil
 }
