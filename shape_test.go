@@ -239,7 +239,7 @@ func TestEventVocabulary(t *testing.T) {
 	}
 }
 
-var eventRow = regexp.MustCompile("^\\| `([a-z_.]+)` \\|")
+var eventRow = regexp.MustCompile("^\\| `([a-z0-9_.-]+)` \\|")
 
 func eventConst(name string) bool {
 	for _, p := range []string{"Ev", "ev", "Type"} {
