@@ -69,10 +69,10 @@ func plainArtifactName(s string) bool {
 
 // paper is the profile as the paper script prints it, for the room to hold
 // the certificate against.
-func (p caProfile) paper(keyType string) string {
+func (p caProfile) paper(key string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "subject %s; valid %s from the ceremony's time; %s key; basicConstraints critical CA:TRUE, pathlen:%d; keyUsage critical keyCertSign, cRLSign; subject and authority key identifiers",
-		p.Subject, p.Validity, keyType, p.PathLen)
+	fmt.Fprintf(&b, "subject %s; valid %s from the ceremony's time; key %s; basicConstraints critical CA:TRUE, pathlen:%d; keyUsage critical keyCertSign, cRLSign; subject and authority key identifiers",
+		p.Subject, p.Validity, key, p.PathLen)
 	if p.CRLURL != "" {
 		fmt.Fprintf(&b, "; CRL distribution point %s", p.CRLURL)
 	}

@@ -109,14 +109,14 @@ func (x X509Intermediate) Brief() string {
 }
 
 func (x X509Intermediate) Paper() string {
-	key, kind, out := "", "the request's", ""
+	key, kind, out := "", "from the request", ""
 	switch {
 	case x.CSR != "":
 		key = "the key of the request in input " + x.CSR + " (its hash confirmed out of band first)"
 	case x.SubjectKey != "":
-		key, kind = "token key "+x.SubjectKey, "the token key's"
+		key, kind = "token key "+x.SubjectKey, "on the token"
 	default:
-		key, kind = "a new "+x.KeyType+" key made in memory for Vault", x.KeyType
+		key, kind = "a new "+x.KeyType+" key made in memory for Vault", x.KeyType+", for Vault"
 		out = fmt.Sprintf("; seal the key, certificate and chain as %s to age recipient %s, and wipe the key", x.bundleName(), x.Vault)
 	}
 	return fmt.Sprintf("Issue the intermediate certificate %s.crt (chain %s-chain.pem) with key %s of %s, for %s: %s%s",

@@ -37,7 +37,7 @@ func (r X509Root) Placeholder() any {
 }
 func (r X509Root) Brief() string { return r.brief(r.Profile.Subject + " with " + r.Key) }
 func (r X509Root) Paper() string {
-	return fmt.Sprintf("Make the self-signed root certificate %s.crt with key %s: %s", r.Profile.Name, r.Key, r.Profile.paper("the token key's"))
+	return fmt.Sprintf("Make the self-signed root certificate %s.crt with key %s: %s", r.Profile.Name, r.Key, r.Profile.paper("the root key itself, on the token"))
 }
 func (r X509Root) Lint(l Linter) {
 	r.Ledger.lint(l)

@@ -33,6 +33,9 @@ func TestRehearseOnSoftHSM(t *testing.T) {
 			sum := sha256.Sum256(request)
 			return e.Type == "hsm.signed" && d["message_sha256"] == hex.EncodeToString(sum[:])
 		}},
+		{"root-ca.lua", nil, func(t *testing.T, bundle string, e transcript.Event, d map[string]any) bool {
+			return e.Type == "x509.issued" && d["name"] == "users" && d["key_from"] == "token:users-ca"
+		}},
 		{"ssh-ca.lua", nil, func(t *testing.T, bundle string, e transcript.Event, d map[string]any) bool {
 			if e.Type != "ssh.certified" || d["type"] != "user" {
 				return false
