@@ -100,3 +100,37 @@ func TestRehearseOnSoftHSM(t *testing.T) {
 		})
 	}
 }
+
+// TestRootCAThenCRLOnSoftHSM: the root ceremony on a SoftHSM2 token, then
+// the CRL ceremony on the same token with the root ceremony's shares,
+// revoking an intermediate; OpenSSL then refuses it with the new CRL.
+func TestRootCAThenCRLOnSoftHSM(t *testing.T) {
+	tok := hsmtest.Empty(t)
+	p := newPKI(t)
+	t.Setenv("CEREMONY_AUTO_SHEETS", filepath.Join(p.dir, "sheets"))
+	token := fmt.Sprintf("[token]\nuri = \"pkcs11:token=root-ca\"\nmodule = %q\n", tok.Module)
+	p.write("root.toml", []byte("id = \"root-ca-1\"\n"+token+"[params]\ndev_from = \"token\"\ntest_from = \"token\"\nprod_from = \"token\"\n"+pkiRoster))
+	rehearse := func(script, cfg, out string) {
+		t.Helper()
+		var o, e bytes.Buffer
+		if code := run([]string{"rehearse", filepath.Join("..", "..", "ceremonies", script), "--auto", "--config", filepath.Join(p.dir, cfg), "--out", filepath.Join(p.dir, out)},
+			stdio{strings.NewReader(""), &o, &e}); code != exitOK {
+			t.Fatalf("%s: exit %d\n%s\n%s", script, code, o.String(), e.String())
+		}
+		if code, v := verifyOut(t, filepath.Join(p.dir, out)); code != 0 {
+			t.Fatalf("verify %s: %s", out, v)
+		}
+	}
+	rehearse("root-ca.lua", "root.toml", "root")
+	splitRecord(t, filepath.Join(p.dir, "root"), "root-user", filepath.Join(p.dir, "root-user.json"))
+	p.write("crl.toml", []byte("id = \"crl-1\"\n"+token+"[inputs]\nroot_crt = \"root/artifacts/root.crt\"\nprevious_crl = \"root/artifacts/root.crl\"\n"+
+		"ledger = \"root/artifacts/ledger.json\"\n[sets]\nroot-user = \"root-user.json\"\n[params]\nrevoke = \"prod\"\nreason = \"cessationOfOperation\"\n"+pkiRoster))
+	rehearse("crl.lua", "crl.toml", "crl")
+	root, crl := p.art("root", "root.crt"), p.art("crl", "root.crl")
+	if out, err := p.ssl("verify", "-crl_check", "-CAfile", root, "-CRLfile", crl, p.art("root", "prod.crt")); err == nil || !strings.Contains(out, "certificate revoked") {
+		t.Errorf("openssl accepted prod after the CRL ceremony revoked it: %v\n%s", err, out)
+	}
+	if out, err := p.ssl("verify", "-crl_check", "-CAfile", root, "-CRLfile", crl, p.art("root", "dev.crt")); err != nil {
+		t.Errorf("openssl refused dev: %v\n%s", err, out)
+	}
+}
