@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ceremony-dev/ceremony/scripts"
 	"github.com/ceremony-dev/ceremony/transcript"
 )
 
@@ -73,7 +75,7 @@ func TestCrashSafety(t *testing.T) {
 		if b == bundles {
 			t.Fatalf("only %d kills in %d bundles", kills, b)
 		}
-		k := crashUntilDone(t, bin, filepath.Join(t.TempDir(), "bundle"))
+		k := crashUntilDone(t, bin, "demo.lua", filepath.Join(t.TempDir(), "bundle"))
 		t.Logf("bundle %d: killed %d times, then complete", b+1, k)
 		kills += k
 	}
@@ -92,11 +94,11 @@ func holdsLock(bundle string, pid int) bool {
 	return false
 }
 
-// crashUntilDone rehearses the demo into bundle, killing and resuming it
-// until it ends, and returns how many times it was killed.
-func crashUntilDone(t *testing.T, bin, bundle string) int {
+// crashUntilDone rehearses a shipped ceremony into bundle, killing and
+// resuming it until it ends, and returns how many times it was killed.
+func crashUntilDone(t *testing.T, bin, name, bundle string) int {
 	env := append(os.Environ(), "CEREMONY_AUTO_PACE=3ms", "CEREMONY_AUTO_SHEETS="+bundle+".sheets")
-	script := filepath.Join("..", "..", "ceremonies", "demo.lua")
+	script := filepath.Join("..", "..", "ceremonies", name)
 	kills, stall, ends := 0, 0, 0
 	for {
 		args := []string{"resume", bundle, "--auto"}
@@ -160,15 +162,47 @@ func crashUntilDone(t *testing.T, bin, bundle string) int {
 	if rep == nil || rep.Verdict != transcript.Complete {
 		t.Fatalf("final bundle: %v", err)
 	}
-	checkDemoStepsOnce(t, bundle)
+	checkStepsOnce(t, script, bundle)
 	return kills
 }
 
-// checkDemoStepsOnce checks that each step of the demo ended exactly once,
-// in order.
-func checkDemoStepsOnce(t *testing.T, bundle string) {
+// TestCrashSafetyOfCAs kills and resumes the CA ceremonies as
+// TestCrashSafety does the demo: their certificates, ledgers and
+// revocation lists are made once each, whatever the moment of the kill.
+func TestCrashSafetyOfCAs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and resumes rehearsals")
+	}
+	bin := buildBinary(t)
+	for _, name := range []string{"ssh-ca.lua", "root-ca.lua"} {
+		t.Run(name, func(t *testing.T) {
+			kills := 0
+			for b := 0; kills < 15; b++ {
+				if b == 4 {
+					t.Fatalf("only %d kills in %d bundles", kills, b)
+				}
+				kills += crashUntilDone(t, bin, name, filepath.Join(t.TempDir(), "bundle"))
+			}
+			t.Logf("%d kills, each bundle resumed to completion", kills)
+		})
+	}
+}
+
+// checkStepsOnce checks that each step of the script ended exactly once,
+// in the order of the plan.
+func checkStepsOnce(t *testing.T, script, bundle string) {
 	t.Helper()
-	want := []string{"1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "3.4", "3.5", "4.1", "4.2", "4.3", "4.4"}
+	sc, err := scripts.Load(context.Background(), script, scripts.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	var want []string
+	for _, a := range sc.Plan().Acts {
+		for _, st := range a.Steps {
+			want = append(want, st.Number)
+		}
+	}
 	var got []string
 	for e, err := range transcript.ReadEvents(filepath.Join(bundle, transcript.TranscriptFile)) {
 		if err != nil {

@@ -64,7 +64,7 @@ func TestFullDisk(t *testing.T) {
 			if rep, err := transcript.Verify(bundle, transcript.VerifyOptions{}); rep == nil || rep.Verdict != transcript.Complete {
 				t.Fatalf("resumed bundle: %v", err)
 			}
-			checkDemoStepsOnce(t, bundle)
+			checkStepsOnce(t, script, bundle)
 		})
 	}
 }
