@@ -32,12 +32,13 @@ var internalEdges = map[string][]string{
 	"sigcheck":     {},
 	"tooltest":     {},
 	"sshsig":       {},
+	"strictjson":   {},
 	"ceremonies":   {},
 	".":            {},
 	// Domain packages take a crypto.Signer and import nothing of ours but
 	// leaf packages; only primitives in steps bind them to tokens and the room.
-	"x509ca": {"pgpwords", "sigcheck"},
-	"sshca":  {"pgpwords", "sigcheck", "sshsig"},
+	"x509ca": {"pgpwords", "sigcheck", "strictjson"},
+	"sshca":  {"pgpwords", "sigcheck", "sshsig", "strictjson"},
 	"dnssec": {"pgpwords", "sigcheck"},
 }
 

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"time"
 
+	"github.com/ceremony-dev/ceremony/strictjson"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -63,17 +63,9 @@ var ErrLedger = errors.New("sshca: ledger")
 // ParseLedger reads a ledger strictly: unknown fields, serials out of
 // order or repeated, and bad times are refused.
 func ParseLedger(b []byte) (*Ledger, error) {
-	if len(b) > MaxLedger {
-		return nil, fmt.Errorf("%w: larger than %d bytes", ErrLedger, MaxLedger)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var l Ledger
-	if err := dec.Decode(&l); err != nil {
+	if err := strictjson.Decode(b, MaxLedger, &l); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrLedger, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: data after the ledger", ErrLedger)
 	}
 	if l.CA == "" {
 		return nil, fmt.Errorf("%w: no ca fingerprint", ErrLedger)

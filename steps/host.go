@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ceremony-dev/ceremony/room"
+	"github.com/ceremony-dev/ceremony/transcript"
 )
 
 // Host is what a primitive runs against: the runner, in a live or resumed
@@ -110,6 +111,24 @@ func once[T any](h Host, c Call, typ string, do func() (T, error)) (T, error) {
 		return v, err
 	}
 	return v, h.Append(typ, "", v)
+}
+
+// replaySigned finds the recorded result of a primitive that signs with a
+// token key and saves what it made: the events of activating the token and
+// of saving artifacts come before its final event of type final (and the
+// extra ones the primitive records on the way). Found, the result is
+// decoded into v and the activation it relied on accounted for; live, what
+// an interrupted first run left is void for the reason void gives.
+func replaySigned(h Host, c Call, final, void string, v any, extra ...string) (Recorded, error) {
+	steps := append(append(append([]string{}, activationSteps...), EvLogin, transcript.TypeArtifact, EvArtifactRecovered), extra...)
+	rec, err := h.Replay(c.Loc().Name, Replay{Final: []string{final}, Steps: steps, Void: void})
+	if err != nil || !rec.Found() {
+		return rec, err
+	}
+	if err := rec.Decode(v); err != nil {
+		return rec, err
+	}
+	return rec, h.Session().replayedUse(h, rec)
 }
 
 // confirmBy asks actor, then each witness, to confirm text.

@@ -8,7 +8,6 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/ceremony-dev/ceremony/sshca"
-	"github.com/ceremony-dev/ceremony/transcript"
 )
 
 // EvSSHCA records the SSH CA's public key as written for sshd and
@@ -48,19 +47,12 @@ type sshCAData struct {
 }
 
 func (c SSHCA) Run(ctx context.Context, h Host) (any, error) {
-	rec, err := h.Replay(c.Name, Replay{Final: []string{EvSSHCA}, Steps: append(activationSteps, EvLogin, transcript.TypeArtifact, EvArtifactRecovered),
-		Void: "interrupted before the CA key was recorded"})
+	var d sshCAData
+	rec, err := replaySigned(h, c, EvSSHCA, "interrupted before the CA key was recorded", &d)
 	if err != nil {
 		return nil, err
 	}
-	var d sshCAData
 	if rec.Found() {
-		if err := rec.Decode(&d); err != nil {
-			return nil, err
-		}
-		if err := h.Session().replayedUse(h, rec); err != nil {
-			return nil, err
-		}
 		if d.Key != c.Key || d.Out != c.Out && !strings.HasPrefix(d.Out, c.Out+".") {
 			return nil, diverged(h, rec, "CA key %s into %s is recorded where the script writes %s into %s", d.Key, d.Out, c.Key, c.Out)
 		}

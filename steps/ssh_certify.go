@@ -10,7 +10,6 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/ceremony-dev/ceremony/sshca"
-	"github.com/ceremony-dev/ceremony/transcript"
 )
 
 // EvSSHCertified records a batch of SSH certificates issued: how many, the
@@ -160,20 +159,12 @@ type sshCertifiedData struct {
 }
 
 func (c SSHCertify) Run(ctx context.Context, h Host) (any, error) {
-	rec, err := h.Replay(c.Name, Replay{Final: []string{EvSSHCertified},
-		Steps: append(activationSteps, EvLogin, EvException, transcript.TypeArtifact, EvArtifactRecovered),
-		Void:  "interrupted before the certificates were recorded"})
+	var d sshCertifiedData
+	rec, err := replaySigned(h, c, EvSSHCertified, "interrupted before the certificates were recorded", &d, EvException)
 	if err != nil {
 		return nil, err
 	}
-	var d sshCertifiedData
 	if rec.Found() {
-		if err := rec.Decode(&d); err != nil {
-			return nil, err
-		}
-		if err := h.Session().replayedUse(h, rec); err != nil {
-			return nil, err
-		}
 		keys, err := h.Input(c.Keys)
 		if err != nil {
 			return nil, err

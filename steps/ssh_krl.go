@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/ceremony-dev/ceremony/sshca"
-	"github.com/ceremony-dev/ceremony/transcript"
 )
 
 // EvSSHKRL records a key revocation list made from the ledger, with the
@@ -98,19 +97,12 @@ type sshKRLData struct {
 }
 
 func (k SSHKRL) Run(ctx context.Context, h Host) (any, error) {
-	rec, err := h.Replay(k.Name, Replay{Final: []string{EvSSHKRL}, Steps: append(activationSteps, EvLogin, transcript.TypeArtifact, EvArtifactRecovered),
-		Void: "interrupted before the revocation list was recorded"})
+	var d sshKRLData
+	rec, err := replaySigned(h, k, EvSSHKRL, "interrupted before the revocation list was recorded", &d)
 	if err != nil {
 		return nil, err
 	}
-	var d sshKRLData
 	if rec.Found() {
-		if err := rec.Decode(&d); err != nil {
-			return nil, err
-		}
-		if err := h.Session().replayedUse(h, rec); err != nil {
-			return nil, err
-		}
 		if d.CA != k.CA {
 			return nil, diverged(h, rec, "a revocation list by %s is recorded where the script has %s sign it", d.CA, k.CA)
 		}

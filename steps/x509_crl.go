@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ceremony-dev/ceremony/transcript"
 	"github.com/ceremony-dev/ceremony/x509ca"
 )
 
@@ -108,19 +107,12 @@ type x509CRLData struct {
 }
 
 func (c X509CRL) Run(ctx context.Context, h Host) (any, error) {
-	rec, err := h.Replay(c.Name, Replay{Final: []string{EvX509CRL}, Steps: append(activationSteps, EvLogin, transcript.TypeArtifact, EvArtifactRecovered),
-		Void: "interrupted before the CRL was recorded"})
+	var d x509CRLData
+	rec, err := replaySigned(h, c, EvX509CRL, "interrupted before the CRL was recorded", &d)
 	if err != nil {
 		return nil, err
 	}
-	var d x509CRLData
 	if rec.Found() {
-		if err := rec.Decode(&d); err != nil {
-			return nil, err
-		}
-		if err := h.Session().replayedUse(h, rec); err != nil {
-			return nil, err
-		}
 		if d.Out != c.Out && !strings.HasPrefix(d.Out, c.Out+".") {
 			return nil, diverged(h, rec, "CRL %s is recorded where the script makes %s", d.Out, c.Out)
 		}

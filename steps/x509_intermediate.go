@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ceremony-dev/ceremony/transcript"
 	"github.com/ceremony-dev/ceremony/x509ca"
 )
 
@@ -137,19 +136,12 @@ func (x X509Intermediate) Lint(l Linter) {
 }
 
 func (x X509Intermediate) Run(ctx context.Context, h Host) (any, error) {
-	rec, err := h.Replay(x.Name, Replay{Final: []string{EvX509Issued}, Steps: append(activationSteps, EvLogin, transcript.TypeArtifact, EvArtifactRecovered),
-		Void: "interrupted before the certificate was recorded"})
+	var d x509IssuedData
+	rec, err := replaySigned(h, x, EvX509Issued, "interrupted before the certificate was recorded", &d)
 	if err != nil {
 		return nil, err
 	}
-	var d x509IssuedData
 	if rec.Found() {
-		if err := rec.Decode(&d); err != nil {
-			return nil, err
-		}
-		if err := h.Session().replayedUse(h, rec); err != nil {
-			return nil, err
-		}
 		if d.Name != x.Profile.Name || d.Kind != "intermediate" || d.KeyFrom != x.keyFrom() {
 			return nil, diverged(h, rec, "%s %s for %s is recorded where the script issues intermediate %s for %s", d.Kind, d.Name, d.KeyFrom, x.Profile.Name, x.keyFrom())
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/ceremony-dev/ceremony/transcript"
 	"github.com/ceremony-dev/ceremony/x509ca"
 )
 
@@ -45,19 +44,12 @@ func (r X509Root) Lint(l Linter) {
 }
 
 func (r X509Root) Run(ctx context.Context, h Host) (any, error) {
-	rec, err := h.Replay(r.Name, Replay{Final: []string{EvX509Issued}, Steps: append(activationSteps, EvLogin, transcript.TypeArtifact, EvArtifactRecovered),
-		Void: "interrupted before the certificate was recorded"})
+	var d x509IssuedData
+	rec, err := replaySigned(h, r, EvX509Issued, "interrupted before the certificate was recorded", &d)
 	if err != nil {
 		return nil, err
 	}
-	var d x509IssuedData
 	if rec.Found() {
-		if err := rec.Decode(&d); err != nil {
-			return nil, err
-		}
-		if err := h.Session().replayedUse(h, rec); err != nil {
-			return nil, err
-		}
 		if d.Name != r.Profile.Name || d.Kind != "root" || d.KeyFrom != "token:"+r.Key {
 			return nil, diverged(h, rec, "%s %s by %s is recorded where the script makes root %s with %s", d.Kind, d.Name, d.KeyFrom, r.Profile.Name, r.Key)
 		}

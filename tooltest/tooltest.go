@@ -33,3 +33,14 @@ func Missing(t testing.TB, format string, a ...any) {
 	fmt.Fprintf(os.Stderr, "SKIP %s: "+format+"\n", append([]any{t.Name()}, a...)...)
 	t.Skipf(format, a...)
 }
+
+// OpenAge decrypts an age file with an identity file, using the stock age
+// tool, as the recipient of what the ceremony sealed would.
+func OpenAge(t testing.TB, identity, path string) []byte {
+	t.Helper()
+	out, err := exec.Command(Need(t, "age", "age"), "-d", "-i", identity, path).Output()
+	if err != nil {
+		t.Fatalf("age -d %s: %v", path, err)
+	}
+	return out
+}

@@ -8,9 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
+
+	"github.com/ceremony-dev/ceremony/strictjson"
 )
 
 // Ledger is the record of every certificate a CA hierarchy issued, kept
@@ -53,17 +54,9 @@ var ErrLedger = errors.New("x509ca: ledger")
 
 // ParseLedger reads ledger.json strictly.
 func ParseLedger(b []byte) (*Ledger, error) {
-	if len(b) > MaxLedger {
-		return nil, fmt.Errorf("%w: larger than %d bytes", ErrLedger, MaxLedger)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var l Ledger
-	if err := dec.Decode(&l); err != nil {
+	if err := strictjson.Decode(b, MaxLedger, &l); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrLedger, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: data after the ledger", ErrLedger)
 	}
 	if l.Root == "" {
 		return nil, fmt.Errorf("%w: no root", ErrLedger)

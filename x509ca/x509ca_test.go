@@ -289,7 +289,6 @@ func brokenCSR(t *testing.T, p []byte) []byte {
 // stock age tool, and Vault's own PEM-bundle parser reads the key, the
 // intermediate and the chain to the root from it.
 func TestVaultBundle(t *testing.T) {
-	ageBin := tooltest.Need(t, "age", "age")
 	keygen := tooltest.Need(t, "age-keygen", "age")
 	dir := t.TempDir()
 	id := filepath.Join(dir, "identity")
@@ -316,10 +315,7 @@ func TestVaultBundle(t *testing.T) {
 		t.Fatal("the sealed bundle holds the key in the clear")
 	}
 	os.WriteFile(filepath.Join(dir, "bundle.json.age"), sealed, 0o600)
-	opened, err := exec.Command(ageBin, "-d", "-i", id, filepath.Join(dir, "bundle.json.age")).Output()
-	if err != nil {
-		t.Fatalf("age -d: %v", err)
-	}
+	opened := tooltest.OpenAge(t, id, filepath.Join(dir, "bundle.json.age"))
 	var v struct {
 		PEMBundle string `json:"pem_bundle"`
 	}

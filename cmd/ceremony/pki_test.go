@@ -25,7 +25,9 @@ import (
 	"github.com/ceremony-dev/ceremony/x509ca"
 )
 
-const pkiRoster = `
+// caRoster fills the roles of the CA ceremonies: the administrator, the
+// internal witness, two crypto officers and a remote party.
+const caRoster = `
 [[participant]]
 id = "alice"
 name = "Alice Abbott"
@@ -138,7 +140,6 @@ func TestRootCA(t *testing.T) {
 		t.Skip("runs two ceremonies")
 	}
 	p := newPKI(t)
-	ageBin := tooltest.Need(t, "age", "age")
 	ageKeygen := tooltest.Need(t, "age-keygen", "age")
 	out, err := exec.Command(ageKeygen, "-o", filepath.Join(p.dir, "vault-identity")).CombinedOutput()
 	if err != nil {
@@ -148,7 +149,7 @@ func TestRootCA(t *testing.T) {
 	devKey, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	p.write("dev.csr", csrFor(t, "C=US, O=Example Co, CN=Example Dev CA", devKey))
 	p.write("root.toml", []byte("id = \"root-ca-1\"\n[token]\nembedded = \"token\"\n[inputs]\ndev_csr = \"dev.csr\"\n"+
-		"[params]\ntest_from = \"token\"\nprod_from = \"vault\"\nvault_recipient = \""+recipient+"\"\n"+pkiRoster))
+		"[params]\ntest_from = \"token\"\nprod_from = \"vault\"\nvault_recipient = \""+recipient+"\"\n"+caRoster))
 	if out, ok := p.rehearse("root-ca.lua", "root.toml", "root"); !ok {
 		t.Fatalf("root-ca.lua: %s", out)
 	}
@@ -185,10 +186,7 @@ func TestRootCA(t *testing.T) {
 
 	// The Vault bundle opens with age and reads with Vault's rules; a leaf
 	// from its key verifies.
-	opened, err := exec.Command(ageBin, "-d", "-i", filepath.Join(p.dir, "vault-identity"), p.art("root", "prod-bundle.json.age")).Output()
-	if err != nil {
-		t.Fatalf("age -d: %v", err)
-	}
+	opened := tooltest.OpenAge(t, filepath.Join(p.dir, "vault-identity"), p.art("root", "prod-bundle.json.age"))
 	var vb struct {
 		PEMBundle string `json:"pem_bundle"`
 	}
@@ -252,7 +250,7 @@ func TestRootCA(t *testing.T) {
 	splitRecord(t, filepath.Join(p.dir, "root"), "root-user", filepath.Join(p.dir, "root-user.json"))
 	p.write("crl.toml", []byte("id = \"crl-1\"\n[token]\nembedded = \"token\"\n[inputs]\nroot_crt = \"root/artifacts/root.crt\"\n"+
 		"previous_crl = \"root/artifacts/root.crl\"\nledger = \"root/artifacts/ledger.json\"\n[sets]\nroot-user = \"root-user.json\"\n"+
-		"[params]\nrevoke = \"prod\"\nreason = \"keyCompromise\"\n"+pkiRoster))
+		"[params]\nrevoke = \"prod\"\nreason = \"keyCompromise\"\n"+caRoster))
 	if out, ok := p.rehearse("crl.lua", "crl.toml", "crl"); !ok {
 		t.Fatalf("crl.lua: %s", out)
 	}
@@ -307,7 +305,7 @@ func TestRootCARefusesBadRequests(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p := newPKI(t)
 			p.write("dev.csr", c.csr)
-			p.write("root.toml", []byte("id = \"root-ca-1\"\n[token]\nembedded = \"token\"\n[inputs]\ndev_csr = \"dev.csr\"\n[params]\ntest_from = \"token\"\nprod_from = \"token\"\n"+pkiRoster))
+			p.write("root.toml", []byte("id = \"root-ca-1\"\n[token]\nembedded = \"token\"\n[inputs]\ndev_csr = \"dev.csr\"\n[params]\ntest_from = \"token\"\nprod_from = \"token\"\n"+caRoster))
 			out, ok := p.rehearse("root-ca.lua", "root.toml", "root")
 			if ok || !strings.Contains(out, c.want) {
 				t.Fatalf("want a refusal with %q:\n%s", c.want, out)

@@ -109,7 +109,7 @@ func TestRootCAThenCRLOnSoftHSM(t *testing.T) {
 	p := newPKI(t)
 	t.Setenv("CEREMONY_AUTO_SHEETS", filepath.Join(p.dir, "sheets"))
 	token := fmt.Sprintf("[token]\nuri = \"pkcs11:token=root-ca\"\nmodule = %q\n", tok.Module)
-	p.write("root.toml", []byte("id = \"root-ca-1\"\n"+token+"[params]\ndev_from = \"token\"\ntest_from = \"token\"\nprod_from = \"token\"\n"+pkiRoster))
+	p.write("root.toml", []byte("id = \"root-ca-1\"\n"+token+"[params]\ndev_from = \"token\"\ntest_from = \"token\"\nprod_from = \"token\"\n"+caRoster))
 	rehearse := func(script, cfg, out string) {
 		t.Helper()
 		var o, e bytes.Buffer
@@ -124,7 +124,7 @@ func TestRootCAThenCRLOnSoftHSM(t *testing.T) {
 	rehearse("root-ca.lua", "root.toml", "root")
 	splitRecord(t, filepath.Join(p.dir, "root"), "root-user", filepath.Join(p.dir, "root-user.json"))
 	p.write("crl.toml", []byte("id = \"crl-1\"\n"+token+"[inputs]\nroot_crt = \"root/artifacts/root.crt\"\nprevious_crl = \"root/artifacts/root.crl\"\n"+
-		"ledger = \"root/artifacts/ledger.json\"\n[sets]\nroot-user = \"root-user.json\"\n[params]\nrevoke = \"prod\"\nreason = \"cessationOfOperation\"\n"+pkiRoster))
+		"ledger = \"root/artifacts/ledger.json\"\n[sets]\nroot-user = \"root-user.json\"\n[params]\nrevoke = \"prod\"\nreason = \"cessationOfOperation\"\n"+caRoster))
 	rehearse("crl.lua", "crl.toml", "crl")
 	root, crl := p.art("root", "root.crt"), p.art("crl", "root.crl")
 	if out, err := p.ssl("verify", "-crl_check", "-CAfile", root, "-CRLfile", crl, p.art("root", "prod.crt")); err == nil || !strings.Contains(out, "certificate revoked") {

@@ -54,25 +54,6 @@ func (s sshTools) newKey(t *testing.T, path string) string {
 	return fields[0] + " " + fields[1]
 }
 
-// sshRoster is a roster that fills ssh-ca.lua's roles.
-const sshRoster = `
-[[participant]]
-id = "alice"
-name = "Alice Abbott"
-roles = ["CA"]
-[[participant]]
-id = "bruno"
-name = "Bruno Bauer"
-roles = ["IW"]
-[[participant]]
-id = "chloe"
-name = "Chloe Chen"
-roles = ["CO"]
-[[participant]]
-id = "dmitri"
-name = "Dmitri Dahl"
-roles = ["CO"]
-`
 
 // certsByID splits a certificates artifact into one file per key id,
 // named where ssh does not pick them up by itself.
@@ -228,7 +209,7 @@ func TestSSHCAWithRealSSHD(t *testing.T) {
 	}
 
 	// The CA's first ceremony: a new key, users and the host certified.
-	write("first.toml", "id = \"ssh-ca-1\"\n[token]\nembedded = \"token\"\n[inputs]\nuser_keys = \"users.txt\"\nhost_keys = \"hosts.txt\"\n"+sshRoster)
+	write("first.toml", "id = \"ssh-ca-1\"\n[token]\nembedded = \"token\"\n[inputs]\nuser_keys = \"users.txt\"\nhost_keys = \"hosts.txt\"\n"+caRoster)
 	rehearse("first.toml", "first")
 	art := filepath.Join(dir, "first", "artifacts")
 	first := certsByID(t, filepath.Join(art, "user-certs"), dir)
@@ -246,7 +227,7 @@ func TestSSHCAWithRealSSHD(t *testing.T) {
 	splitRecord(t, filepath.Join(dir, "first"), "ssh-user", filepath.Join(dir, "ssh-user.json"))
 	write("users2.txt", fmt.Sprintf("principals=%q %s alice\n", me.Username, keys["alice"]))
 	write("next.toml", "id = \"ssh-ca-2\"\n[token]\nembedded = \"token\"\n[inputs]\nuser_keys = \"users2.txt\"\nhost_keys = \"hosts.txt\"\n"+
-		"ledger = \"first/artifacts/ssh-ledger-final.json\"\n[sets]\nssh-user = \"ssh-user.json\"\n[params]\nnew_ca = false\nrevoke_key_id = \"carol\"\n"+sshRoster)
+		"ledger = \"first/artifacts/ssh-ledger-final.json\"\n[sets]\nssh-user = \"ssh-user.json\"\n[params]\nnew_ca = false\nrevoke_key_id = \"carol\"\n"+caRoster)
 	rehearse("next.toml", "next")
 	art2 := filepath.Join(dir, "next", "artifacts")
 	second := certsByID(t, filepath.Join(art2, "user-certs"), filepath.Join(t.TempDir()))
