@@ -54,7 +54,6 @@ func (s sshTools) newKey(t *testing.T, path string) string {
 	return fields[0] + " " + fields[1]
 }
 
-
 // certsByID splits a certificates artifact into one file per key id,
 // named where ssh does not pick them up by itself.
 func certsByID(t *testing.T, artifact, dir string) map[string]string {
