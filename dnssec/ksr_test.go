@@ -50,7 +50,9 @@ func TestMutatedRequests(t *testing.T) {
 		{"a bundle id twice", func(s string) string { return strings.Replace(s, secondID, firstID, 1) }, nil, "", ceremonyDay, "KSR-BUNDLE-UNIQUE"},
 		{"a key tag misstated", func(s string) string { return strings.Replace(s, `keyTag="14796"`, `keyTag="14797"`, 1) }, nil, "", ceremonyDay, "KSR-BUNDLE-KEYS"},
 		{"a KSK among the ZSKs", func(s string) string { return strings.Replace(s, "<Flags>256</Flags>", "<Flags>257</Flags>", 1) }, nil, "", ceremonyDay, "KSR-BUNDLE-KEYS"},
-		{"a self-signature changed", func(s string) string { return strings.Replace(s, "<SignatureData>"+sig, "<SignatureData>"+string(flipped), 1) }, nil, "", ceremonyDay, "KSR-BUNDLE-POP"},
+		{"a self-signature changed", func(s string) string {
+			return strings.Replace(s, "<SignatureData>"+sig, "<SignatureData>"+string(flipped), 1)
+		}, nil, "", ceremonyDay, "KSR-BUNDLE-POP"},
 		{"a bundle short", func(s string) string {
 			i := strings.LastIndex(s, "<RequestBundle ")
 			j := strings.LastIndex(s, "</RequestBundle>") + len("</RequestBundle>")
@@ -60,8 +62,12 @@ func TestMutatedRequests(t *testing.T) {
 		{"keys per bundle", nil, func(p *dnssec.RequestPolicy) { p.KeysPerBundle = []int{1, 1, 1, 1, 1, 1, 1, 1, 1} }, "", ceremonyDay, "KSR-POLICY-KEYS"},
 		{"distinct keys", nil, func(p *dnssec.RequestPolicy) { p.DistinctKeys = 2 }, "", ceremonyDay, "KSR-POLICY-KEYS"},
 		{"another key size", nil, func(p *dnssec.RequestPolicy) { p.RSASize = 4096 }, "", ceremonyDay, "KSR-POLICY-ALG"},
-		{"a deprecated algorithm", func(s string) string { return strings.Replace(s, "<Algorithm>8</Algorithm>", "<Algorithm>5</Algorithm>", 1) }, nil, "", ceremonyDay, "KSR-POLICY-ALG"},
-		{"ECDSA not enabled", func(s string) string { return strings.Replace(s, "<Algorithm>8</Algorithm>", "<Algorithm>13</Algorithm>", 1) }, nil, "", ceremonyDay, "KSR-POLICY-ALG"},
+		{"a deprecated algorithm", func(s string) string {
+			return strings.Replace(s, "<Algorithm>8</Algorithm>", "<Algorithm>5</Algorithm>", 1)
+		}, nil, "", ceremonyDay, "KSR-POLICY-ALG"},
+		{"ECDSA not enabled", func(s string) string {
+			return strings.Replace(s, "<Algorithm>8</Algorithm>", "<Algorithm>13</Algorithm>", 1)
+		}, nil, "", ceremonyDay, "KSR-POLICY-ALG"},
 		{"overlap past the policy", nil, func(p *dnssec.RequestPolicy) { p.OverlapMax = 10 * 24 * time.Hour }, "", ceremonyDay, "KSR-POLICY-SIG-OVERLAP"},
 		{"a gap between bundles", func(s string) string {
 			return strings.Replace(s, "<Expiration>2017-04-22T00:00:00</Expiration>", "<Expiration>2017-04-10T00:00:00</Expiration>", 1)
