@@ -146,3 +146,20 @@ print("ok")`
 		}
 	}
 }
+
+// TestStandInRequest: the rehearsal's KSR passes every check, through its
+// XML, at the time it was made for.
+func TestStandInRequest(t *testing.T) {
+	now := time.Now()
+	f, _, err := dnssec.StandInRequest(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := dnssec.Parse(dnssec.Marshal(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if probs := dnssec.CheckRequest(g, nil, dnssec.RootPolicy(), now); len(probs) > 0 {
+		t.Fatalf("%v", probs)
+	}
+}

@@ -147,7 +147,7 @@ const DefaultMaxInput = 16 << 20
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
 
-// luaFile: file { "title", max = "1MiB", sha256 = "...", rehearsal = "stand-in content", optional = true }
+// luaFile: file { "title", max = "1MiB", sha256 = "...", rehearsal = "stand-in content" | standin = "dnssec-ksr", optional = true }
 func (s *Script) luaFile(L *lua.LState) int {
 	s.topLevel(L, "file")
 	in := &Input{Line: where(L).Line, MaxBytes: DefaultMaxInput}
@@ -166,6 +166,14 @@ func (s *Script) luaFile(L *lua.LState) int {
 		}
 		in.SHA256 = strings.ToLower(f.str("sha256", false))
 		in.Rehearsal = f.raw("rehearsal", false)
+		if in.StandIn = f.str("standin", false); in.StandIn != "" {
+			if _, ok := steps.StandIns[in.StandIn]; !ok {
+				L.RaiseError("file %q: standin %q is not one the tool makes", in.Title, in.StandIn)
+			}
+			if in.Rehearsal != "" {
+				L.RaiseError("file %q: give rehearsal or standin, not both", in.Title)
+			}
+		}
 		if v := f.get("optional"); v != lua.LNil {
 			b, ok := v.(lua.LBool)
 			if !ok {

@@ -60,6 +60,9 @@ type Input struct {
 	// its place: stand-ins of the right form (public keys whose private
 	// halves no one has, say), so that every step can run.
 	Rehearsal string
+	// StandIn names a maker of rehearsal content in steps.StandIns, for an
+	// input no fixed text can stand in for (a KSR for the days ahead).
+	StandIn string
 	// Optional inputs may be left out of the configuration; a step that
 	// reads one that was not given fails.
 	Optional bool

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -436,6 +437,8 @@ func (c *ceremonyRun) readInput(decl scripts.Input) ([]byte, error) {
 		switch {
 		case c.rehearsal && decl.Rehearsal != "":
 			return []byte(decl.Rehearsal), nil
+		case c.rehearsal && decl.StandIn != "":
+			return steps.StandIns[decl.StandIn](time.Now())
 		case decl.Optional:
 			return nil, nil
 		case c.rehearsal:
