@@ -36,6 +36,12 @@ func TestRehearseOnSoftHSM(t *testing.T) {
 		{"root-ca.lua", nil, func(t *testing.T, bundle string, e transcript.Event, d map[string]any) bool {
 			return e.Type == "x509.issued" && d["name"] == "users" && d["key_from"] == "token:users-ca"
 		}},
+		{"ksr-sign.lua", nil, func(t *testing.T, bundle string, e transcript.Event, d map[string]any) bool {
+			return e.Type == "dnssec.signed" && d["bundles"] == float64(9)
+		}},
+		{"ksk-keygen.lua", nil, func(t *testing.T, bundle string, e transcript.Event, d map[string]any) bool {
+			return e.Type == "dnssec.ksk" && d["tag"] != nil
+		}},
 		{"ssh-ca.lua", nil, func(t *testing.T, bundle string, e transcript.Event, d map[string]any) bool {
 			if e.Type != "ssh.certified" || d["type"] != "user" {
 				return false
