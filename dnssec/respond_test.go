@@ -1,8 +1,10 @@
 package dnssec_test
 
 import (
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"os"
@@ -161,5 +163,72 @@ func TestStandInRequest(t *testing.T) {
 	}
 	if probs := dnssec.CheckRequest(g, nil, dnssec.RootPolicy(), now); len(probs) > 0 {
 		t.Fatalf("%v", probs)
+	}
+}
+
+// TestLDNSVerifiesABundle: a bundle of an SKR we made, as the apex of a
+// zone (its SOA and NSEC signed by the bundle's ZSK, made for the test),
+// verifies with ldns-verify-zone against our KSK as the trust anchor at a
+// time within the bundle, and not at a time after it.
+func TestLDNSVerifiesABundle(t *testing.T) {
+	verify := tooltest.Need(t, "ldns-verify-zone", "ldnsutils")
+	now := time.Now()
+	ksr, zsks, err := dnssec.StandInRequest(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ksk, _ := rsa.GenerateKey(rand.Reader, 2048)
+	resp, err := dnssec.Respond(ksr, []dnssec.SigningKey{{Label: "ksk", Public: ksk.Public(), Signer: ksk}}, dnssec.Schema{Sign: []string{"ksk"}}, dnssec.RootKSKPolicy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := resp.Response.Bundles[0]
+	zsk, zskKey := zsks[0].(*rsa.PrivateKey), b.Keys[0]
+	mname, _ := dnssec.NameWire("a.root-servers.net.")
+	rname, _ := dnssec.NameWire("nstld.verisign-grs.com.")
+	soa := append(append(mname, rname...), 0, 0, 0, 1, 0, 0, 7, 8, 0, 0, 3, 132, 0, 9, 58, 128, 0, 1, 81, 128)
+	// NSEC to itself, for SOA (6), RRSIG (46), NSEC (47) and DNSKEY (48).
+	nsec := []byte{0, 0, 7, 0x02, 0, 0, 0, 0, 0x03, 0x80}
+	sign := func(typ uint16, rdata []byte) string {
+		s := dnssec.RRSIG{TypeCovered: typ, Algorithm: zskKey.Algorithm, Labels: 0, OriginalTTL: 86400, Expiration: b.Expiration, Inception: b.Inception,
+			KeyTag: zskKey.Key.Tag(), SignerName: "."}
+		data, err := s.SignedRRset(".", typ, [][]byte{rdata})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := sha256.Sum256(data)
+		sig, err := rsa.SignPKCS1v15(rand.Reader, zsk, crypto.SHA256, h[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := map[uint16]string{6: "SOA", 47: "NSEC"}[typ]
+		return fmt.Sprintf(". 86400 IN RRSIG %s 8 0 86400 %s %s %d . %s\n", name, b.Expiration.Format("20060102150405"),
+			b.Inception.Format("20060102150405"), s.KeyTag, base64.StdEncoding.EncodeToString(sig))
+	}
+	zone := zoneOf(b) + ". 86400 IN NSEC . SOA RRSIG NSEC DNSKEY\n" + sign(6, soa) + sign(47, nsec)
+	dir := t.TempDir()
+	zonePath := filepath.Join(dir, "root.zone")
+	os.WriteFile(zonePath, []byte(zone), 0o644)
+	kskKey := b.Keys[len(b.Keys)-1]
+	anchor := filepath.Join(dir, "anchor.key")
+	os.WriteFile(anchor, []byte(fmt.Sprintf(". 172800 IN DNSKEY 257 3 8 %s\n", base64.StdEncoding.EncodeToString(kskKey.PublicKey))), 0o644)
+	at := b.Inception.Add(24 * time.Hour).Format("20060102150405")
+	if out, err := exec.Command(verify, "-k", anchor, "-t", at, zonePath).CombinedOutput(); err != nil {
+		t.Fatalf("ldns-verify-zone: %v\n%s\n%s", err, out, zone)
+	}
+	// The KSK's signature is what ties the DNSKEYs to the anchor.
+	bad := b
+	bad.Signatures = []dnssec.BundleSignature{b.Signatures[0]}
+	sig := append([]byte(nil), b.Signatures[0].Signature...)
+	sig[20] ^= 1
+	bad.Signatures[0].Signature = sig
+	os.WriteFile(zonePath, []byte(strings.Replace(zone, zoneOf(b), zoneOf(bad), 1)), 0o644)
+	if out, err := exec.Command(verify, "-k", anchor, "-t", at, zonePath).CombinedOutput(); err == nil {
+		t.Fatalf("ldns-verify-zone accepted a changed KSK signature:\n%s", out)
+	}
+	os.WriteFile(zonePath, []byte(zone), 0o644)
+	after := b.Expiration.Add(24 * time.Hour).Format("20060102150405")
+	if out, err := exec.Command(verify, "-k", anchor, "-t", after, zonePath).CombinedOutput(); err == nil {
+		t.Fatalf("ldns-verify-zone accepted expired signatures:\n%s", out)
 	}
 }

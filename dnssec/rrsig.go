@@ -36,6 +36,16 @@ type RRSIG struct {
 // data without its signature, then each DNSKEY of the set at owner in
 // canonical form and order, with the original TTL.
 func (s RRSIG) SignedData(owner string, keys []Key) ([]byte, error) {
+	rdatas := make([][]byte, len(keys))
+	for i, k := range keys {
+		rdatas[i] = k.RDATA()
+	}
+	return s.SignedRRset(owner, TypeDNSKEY, rdatas)
+}
+
+// SignedRRset is SignedData for any RRset at owner of type typ, given its
+// records' data in wire form (with any names in them in canonical form).
+func (s RRSIG) SignedRRset(owner string, typ uint16, rdatas [][]byte) ([]byte, error) {
 	signer, err := NameWire(s.SignerName)
 	if err != nil {
 		return nil, err
@@ -44,22 +54,19 @@ func (s RRSIG) SignedData(owner string, keys []Key) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := binary.BigEndian.AppendUint16(nil, s.TypeCovered)
+	b := binary.BigEndian.AppendUint16(nil, typ)
 	b = append(b, s.Algorithm, s.Labels)
 	b = binary.BigEndian.AppendUint32(b, s.OriginalTTL)
 	b = binary.BigEndian.AppendUint32(b, uint32(s.Expiration.Unix()))
 	b = binary.BigEndian.AppendUint32(b, uint32(s.Inception.Unix()))
 	b = binary.BigEndian.AppendUint16(b, s.KeyTag)
 	b = append(b, signer...)
-	rdatas := make([][]byte, len(keys))
-	for i, k := range keys {
-		rdatas[i] = k.RDATA()
-	}
+	rdatas = slices.Clone(rdatas)
 	slices.SortFunc(rdatas, bytes.Compare)
 	rdatas = slices.CompactFunc(rdatas, bytes.Equal)
 	for _, rd := range rdatas {
 		b = append(b, ownerWire...)
-		b = binary.BigEndian.AppendUint16(b, TypeDNSKEY)
+		b = binary.BigEndian.AppendUint16(b, typ)
 		b = binary.BigEndian.AppendUint16(b, 1) // IN
 		b = binary.BigEndian.AppendUint32(b, s.OriginalTTL)
 		b = binary.BigEndian.AppendUint16(b, uint16(len(rd)))

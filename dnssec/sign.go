@@ -61,9 +61,20 @@ func Sign(signer crypto.Signer, key Key, s RRSIG, owner string, keys []Key) (RRS
 	if err != nil {
 		return s, err
 	}
-	h, err := hashFor(s.Algorithm)
-	if err != nil {
+	if s.Signature, err = signData(signer, key, data); err != nil {
 		return s, err
+	}
+	if err := s.Verify(owner, keys, key); err != nil {
+		return s, fmt.Errorf("dnssec: the token's signature does not verify: %w", err)
+	}
+	return s, nil
+}
+
+// signData signs data as key's algorithm does, in DNSSEC's encoding.
+func signData(signer crypto.Signer, key Key, data []byte) ([]byte, error) {
+	h, err := hashFor(key.Algorithm)
+	if err != nil {
+		return nil, err
 	}
 	var sig []byte
 	if h == 0 {
@@ -72,20 +83,16 @@ func Sign(signer crypto.Signer, key Key, s RRSIG, owner string, keys []Key) (RRS
 		sig, err = signer.Sign(rand.Reader, digest(h, data), h)
 	}
 	if err != nil {
-		return s, fmt.Errorf("dnssec: sign: %w", err)
+		return nil, fmt.Errorf("dnssec: sign: %w", err)
 	}
-	if s.Algorithm == ECDSAP256SHA256 || s.Algorithm == ECDSAP384SHA384 {
+	if key.Algorithm == ECDSAP256SHA256 || key.Algorithm == ECDSAP384SHA384 {
 		// DNSSEC writes r and s side by side, each of the curve's size.
 		var rs struct{ R, S *big.Int }
 		if _, err := asn1.Unmarshal(sig, &rs); err != nil {
-			return s, fmt.Errorf("dnssec: ECDSA signature: %w", err)
+			return nil, fmt.Errorf("dnssec: ECDSA signature: %w", err)
 		}
 		size := len(key.PublicKey) / 2
 		sig = append(rs.R.FillBytes(make([]byte, size)), rs.S.FillBytes(make([]byte, size))...)
 	}
-	s.Signature = sig
-	if err := s.Verify(owner, keys, key); err != nil {
-		return s, fmt.Errorf("dnssec: the token's signature does not verify: %w", err)
-	}
-	return s, nil
+	return sig, nil
 }
