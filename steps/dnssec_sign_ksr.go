@@ -41,6 +41,9 @@ type DNSSECSignKSR struct {
 	Sign, Publish, Revoke  []string
 	Out                    string
 	AllowECDSA, AllowEdDSA bool
+	// ValidFrom and ValidUntil bound when the KSKs may sign (RFC 3339);
+	// a bundle outside them is refused.
+	ValidFrom, ValidUntil time.Time
 }
 
 func init() {
@@ -49,6 +52,18 @@ func init() {
 			Revoke: a.Strings("revoke"), Out: a.String("out", true), AllowECDSA: a.Bool("allow_ecdsa"), AllowEdDSA: a.Bool("allow_eddsa")}
 		if c.KSR == "" {
 			return nil, errors.New("ksr: the KSR input is required")
+		}
+		for _, f := range []struct {
+			key string
+			out *time.Time
+		}{{"valid_from", &c.ValidFrom}, {"valid_until", &c.ValidUntil}} {
+			if v := a.String(f.key, false); v != "" {
+				t, err := time.Parse(time.RFC3339, v)
+				if err != nil {
+					return nil, fmt.Errorf("%s %q: a time like 2026-01-01T00:00:00Z", f.key, v)
+				}
+				*f.out = t
+			}
 		}
 		if len(c.Sign)+len(c.Revoke) == 0 {
 			return nil, errors.New("sign: name the KSK labels that sign")
@@ -179,7 +194,24 @@ func (c DNSSECSignKSR) sign(ctx context.Context, h Host) (dnssecSignedData, erro
 			if u, ok := key.(interface{ Unverified() crypto.Signer }); ok {
 				signer = u.Unverified()
 			}
-			ksks = append(ksks, dnssec.SigningKey{Label: label, Public: key.Public(), Signer: signer})
+			ksks = append(ksks, dnssec.SigningKey{Label: label, Public: key.Public(), Signer: signer, ValidFrom: c.ValidFrom, ValidUntil: c.ValidUntil})
+		}
+	}
+	if prev != nil {
+		// The KSKs that signed the last SKR's last bundle are still here:
+		// the zone's trust does not hang on a key this room cannot use.
+		last := prev.Response.Bundles[len(prev.Response.Bundles)-1]
+		for _, sg := range last.Signatures {
+			key, err := tokenKey(ctx, h, sg.Identifier)
+			if err != nil {
+				return d, fmt.Errorf("KSK %s, which signed the previous SKR's last bundle, is not on the token: %w", sg.Identifier, err)
+			}
+			k, err := dnssec.KeyFromPublic(key.Public(), dnssec.FlagZone|dnssec.FlagSEP)
+			revoked := k
+			revoked.Flags |= dnssec.FlagRevoke
+			if err != nil || sg.KeyTag != k.Tag() && sg.KeyTag != revoked.Tag() {
+				return d, fmt.Errorf("the token's key %s is not the KSK (tag %d) that signed the previous SKR", sg.Identifier, sg.KeyTag)
+			}
 		}
 	}
 	var table strings.Builder

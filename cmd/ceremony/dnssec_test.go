@@ -67,3 +67,28 @@ func TestKSRSignRefusesAnExpiredKSR(t *testing.T) {
 		t.Fatal("an SKR was written")
 	}
 }
+
+// TestKSRSignChain: a second KSR ceremony on the same token and shares
+// holds the next KSR to the SKR the first one made: a KSR whose first
+// bundle's keys are not in that SKR's last bundle is refused unsigned.
+func TestKSRSignChain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs two ceremonies")
+	}
+	p := newPKI(t)
+	roster := strings.ReplaceAll(caRoster, `roles = ["RP"]`, `roles = ["ZSKO"]`)
+	p.write("first.toml", []byte("id = \"ksr-1\"\n[token]\nembedded = \"token\"\n"+roster))
+	if out, ok := p.rehearse("ksr-sign.lua", "first.toml", "first"); !ok {
+		t.Fatalf("first ceremony: %s", out)
+	}
+	splitRecord(t, filepath.Join(p.dir, "first"), "ksk-user", filepath.Join(p.dir, "ksk-user.json"))
+	p.write("next.toml", []byte("id = \"ksr-2\"\n[token]\nembedded = \"token\"\n[inputs]\nprevious_skr = \"first/artifacts/skr.xml\"\n"+
+		"[sets]\nksk-user = \"ksk-user.json\"\n[params]\nfirst_ceremony = false\n"+roster))
+	out, ok := p.rehearse("ksr-sign.lua", "next.toml", "next")
+	if ok || !strings.Contains(out, "KSR-CHAIN-KEYS") {
+		t.Fatalf("want KSR-CHAIN-KEYS:\n%s", out)
+	}
+	if _, err := os.Stat(p.art("next", "skr.xml")); err == nil {
+		t.Fatal("an SKR was written")
+	}
+}
