@@ -17,11 +17,14 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -155,4 +158,36 @@ func (k Key) DS(owner string, digestType uint8) (string, error) {
 		return strings.ToUpper(hex.EncodeToString(s[:])), nil
 	}
 	return "", fmt.Errorf("dnssec: DS digest type %d: use 2 (SHA-256) or 4 (SHA-384)", digestType)
+}
+
+// ParseDNSKEY reads DNSKEY records in zone-file form, one a line
+// ("example.org. 172800 IN DNSKEY 257 3 13 base64..."; TTL and class may
+// be left out); blank lines and ';' comments are passed over.
+func ParseDNSKEY(text string) ([]Key, error) {
+	var keys []Key
+	for n, line := range strings.Split(text, "\n") {
+		if i := strings.IndexByte(line, ';'); i >= 0 {
+			line = line[:i]
+		}
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		i := slices.Index(f, "DNSKEY")
+		if i < 1 || len(f) < i+5 {
+			return nil, fmt.Errorf("dnssec: line %d: not a DNSKEY record", n+1)
+		}
+		flags, err1 := strconv.ParseUint(f[i+1], 10, 16)
+		proto, err2 := strconv.ParseUint(f[i+2], 10, 8)
+		alg, err3 := strconv.ParseUint(f[i+3], 10, 8)
+		pub, err4 := base64.StdEncoding.DecodeString(strings.Join(f[i+4:], ""))
+		if err := errors.Join(err1, err2, err3, err4); err != nil || len(pub) == 0 {
+			return nil, fmt.Errorf("dnssec: line %d: a DNSKEY's flags, protocol, algorithm and key do not read", n+1)
+		}
+		keys = append(keys, Key{Flags: uint16(flags), Protocol: uint8(proto), Algorithm: uint8(alg), PublicKey: pub})
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("dnssec: no DNSKEY records")
+	}
+	return keys, nil
 }

@@ -115,3 +115,26 @@ func CheckResponse(f *File) ([]Problem, []BundleView) {
 	}
 	return probs, views
 }
+
+// CheckSignedBy holds every bundle of an SKR to a KSK the checker trusts
+// (from the KSK ceremony's DNSKEY file, or the zone's trust anchor): each
+// bundle must carry a signature by one of keys that verifies.
+func CheckSignedBy(f *File, keys []Key) []Problem {
+	var probs []Problem
+	if f.Response == nil {
+		return nil
+	}
+	for _, b := range f.Response.Bundles {
+		set := make([]Key, len(b.Keys))
+		for i, k := range b.Keys {
+			set[i] = k.Key
+		}
+		ok := slices.ContainsFunc(b.Signatures, func(s BundleSignature) bool {
+			return slices.ContainsFunc(keys, func(k Key) bool { return k.Tag() == s.KeyTag && s.RRSIG.Verify(f.Domain, set, k) == nil })
+		})
+		if !ok {
+			probs = append(probs, Problem{Check: "SKR-TRUSTED-KSK", Bundle: b.ID, Detail: "no signature by a KSK of the trusted keys verifies"})
+		}
+	}
+	return probs
+}

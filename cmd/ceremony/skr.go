@@ -22,15 +22,18 @@ func init() {
 	})
 }
 
-const skrUsage = `Usage: ceremony skr check SKR
+const skrUsage = `Usage: ceremony skr check SKR [--ksk FILE]
 
 Reads a Signed Key Response (IANA's XML, as the root zone's KSK operator
 returns it) strictly, and checks every bundle: each key's tag is the one its
 data gives, the keys share one TTL, and at least one signature, each by a
 key-signing key of the bundle, for the zone and the bundle's times and within
 the KSK policy's signature validity, verifies over the bundle's DNSKEY RRset.
-It prints each bundle's times, ZSK tags and KSK tags (S: signs the bundle,
-R: published revoked), then each problem by the name of its check.
+With --ksk, a file of DNSKEY records the checker trusts (the ksk.dnskey of
+the KSK ceremony), every bundle must also be signed by one of them
+(SKR-TRUSTED-KSK). It prints each bundle's times, ZSK tags and KSK tags (S:
+signs the bundle, R: published revoked), then each problem by the name of its
+check.
 
 For the ZSK operator receiving an SKR, and for auditors. Exit status: 0 all
 checks pass, 1 a check fails, 2 usage or an unreadable file.
@@ -48,7 +51,8 @@ func runSKR(args []string, s stdio) int {
 		fmt.Fprint(s.err, skrUsage)
 		return exitUsage
 	}
-	flags := newFlags(s, "skr check SKR", strings.SplitN(skrUsage, "\n\n", 3)[1], "ceremony skr check skr-root-2017-q2-0.xml")
+	flags := newFlags(s, "skr check SKR [--ksk FILE]", strings.SplitN(skrUsage, "\n\n", 3)[1], "ceremony skr check skr-root-2017-q2-0.xml")
+	kskPath := flags.String("ksk", "", "a `file` of trusted DNSKEY records that must sign every bundle")
 	pos, code := parseArgs(flags, args[1:])
 	if code >= 0 {
 		return code
@@ -62,6 +66,19 @@ func runSKR(args []string, s stdio) int {
 		return code
 	}
 	probs, views := dnssec.CheckResponse(f)
+	if *kskPath != "" {
+		b, err := durable.ReadFile(*kskPath, maxSmallFile)
+		if err != nil {
+			errorf(s.err, "%v", err)
+			return exitUsage
+		}
+		trusted, err := dnssec.ParseDNSKEY(string(b))
+		if err != nil {
+			errorf(s.err, "%s: %v", *kskPath, err)
+			return exitUsage
+		}
+		probs = append(probs, dnssec.CheckSignedBy(f, trusted)...)
+	}
 	fmt.Fprintf(s.out, "skr          %s  id %s  domain %s  serial %d\n", pos[0], f.ID, f.Domain, f.Serial)
 	fmt.Fprintf(s.out, "%-3s %-17s %-17s %-16s %s\n", "", "inception", "expiration", "ZSK tags", "KSK tags")
 	for i, v := range views {
