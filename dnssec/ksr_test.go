@@ -112,3 +112,28 @@ func TestMutatedRequests(t *testing.T) {
 		})
 	}
 }
+
+func TestPolicyApply(t *testing.T) {
+	p := dnssec.RootPolicy()
+	err := p.Apply([]string{"# a zone's own", "domains = example.org.", "bundles = 3", "keys_per_bundle = 1, 1, 2", "validity_max = P14D",
+		"algorithm = 13", "allow_ecdsa = true", ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Domains[0] != "example.org." || p.Bundles != 3 || len(p.KeysPerBundle) != 3 || p.ValidityMax != 14*24*time.Hour || p.Algorithm != 13 || !p.AllowECDSA {
+		t.Fatalf("%+v", p)
+	}
+	for _, bad := range []string{"bundles", "bundles = many", "validity_max = 14 days", "colour = blue", "allow_ecdsa = perhaps", "keys_per_bundle = 1,,2"} {
+		if err := p.Apply([]string{bad}); err == nil {
+			t.Errorf("%q taken", bad)
+		}
+	}
+}
+
+func FuzzPolicyApply(f *testing.F) {
+	f.Add("validity_min = P21D\nkeys_per_bundle = 2,1,2\n# c")
+	f.Fuzz(func(t *testing.T, s string) {
+		p := dnssec.RootPolicy()
+		_ = p.Apply(strings.Split(s, "\n"))
+	})
+}

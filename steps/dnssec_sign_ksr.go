@@ -41,6 +41,8 @@ type DNSSECSignKSR struct {
 	Sign, Publish, Revoke  []string
 	Out                    string
 	AllowECDSA, AllowEdDSA bool
+	// Policy are "name = value" changes to the root's KSR policy.
+	Policy []string
 	// ValidFrom and ValidUntil bound when the KSKs may sign (RFC 3339);
 	// a bundle outside them is refused.
 	ValidFrom, ValidUntil time.Time
@@ -48,10 +50,13 @@ type DNSSECSignKSR struct {
 
 func init() {
 	register(Primitive{Name: "dnssec.sign_ksr", Parse: func(a Args, at At) (Call, error) {
-		c := DNSSECSignKSR{At: at, KSR: a.Input("ksr"), Previous: a.Input("previous"), Sign: a.Strings("sign"), Publish: a.Strings("publish"),
+		c := DNSSECSignKSR{At: at, Policy: a.Strings("policy"), KSR: a.Input("ksr"), Previous: a.Input("previous"), Sign: a.Strings("sign"), Publish: a.Strings("publish"),
 			Revoke: a.Strings("revoke"), Out: a.String("out", true), AllowECDSA: a.Bool("allow_ecdsa"), AllowEdDSA: a.Bool("allow_eddsa")}
 		if c.KSR == "" {
 			return nil, errors.New("ksr: the KSR input is required")
+		}
+		if _, err := c.policy(); err != nil {
+			return nil, err
 		}
 		for _, f := range []struct {
 			key string
@@ -72,6 +77,13 @@ func init() {
 	}})
 }
 
+// policy is the root's KSR policy with the script's changes.
+func (c DNSSECSignKSR) policy() (dnssec.RequestPolicy, error) {
+	p := dnssec.RootPolicy()
+	p.AllowECDSA, p.AllowEdDSA = c.AllowECDSA, c.AllowEdDSA
+	return p, p.Apply(c.Policy)
+}
+
 func (c DNSSECSignKSR) Placeholder() any {
 	return map[string]any{"skr": c.Out, "sha256": "{sha256}", "bundles": 9}
 }
@@ -90,7 +102,11 @@ func (c DNSSECSignKSR) Paper() string {
 	if len(c.Revoke) > 0 {
 		schema += ", revoking (and signing with) " + strings.Join(c.Revoke, ", ")
 	}
-	return fmt.Sprintf("Check the KSR of input %s %s with the root's policy, then sign it into %s, %s", c.KSR, prev, c.Out, schema)
+	pol := "the root's policy"
+	if len(c.Policy) > 0 {
+		pol += " changed by " + strings.Join(c.Policy, "; ")
+	}
+	return fmt.Sprintf("Check the KSR of input %s %s with %s, then sign it into %s, %s", c.KSR, prev, pol, c.Out, schema)
 }
 func (c DNSSECSignKSR) Lint(l Linter) {
 	l.Input(c.KSR)
@@ -170,8 +186,7 @@ func (c DNSSECSignKSR) sign(ctx context.Context, h Host) (dnssecSignedData, erro
 		d.Previous = DigestOf(pb).Hex
 		checks = append(append([]string{}, requestChecks...), chainChecks...)
 	}
-	pol := dnssec.RootPolicy()
-	pol.AllowECDSA, pol.AllowEdDSA = c.AllowECDSA, c.AllowEdDSA
+	pol, _ := c.policy()
 	if probs := dnssec.CheckRequest(ksr, prev, pol, h.Now()); len(probs) > 0 {
 		lines := make([]string, len(probs))
 		for i, p := range probs {

@@ -109,7 +109,7 @@ func runSKR(args []string, s stdio) int {
 	return exitOK
 }
 
-const ksrUsage = `Usage: ceremony ksr check KSR [--previous SKR] [--at TIME]
+const ksrUsage = `Usage: ceremony ksr check KSR [--previous SKR] [--policy FILE] [--at TIME]
 
 Reads a Key Signing Request (IANA's XML, from the ZSK operator) strictly and
 runs every check the signing ceremony runs before anything is signed, against
@@ -119,7 +119,9 @@ KSR-POLICY-ALG, KSR-POLICY-SIG-OVERLAP, KSR-POLICY-SIG-VALIDITY,
 KSR-POLICY-SIG-HORIZON and KSR-POLICY-BUNDLE-INTERVALS; with --previous, the
 SKR of the last ceremony, also KSR-ID, KSR-CHAIN-KEYS and KSR-CHAIN-OVERLAP.
 --at is the ceremony's time (RFC 3339; default now), which the horizon check
-measures from.
+measures from. --policy FILE changes the root's policy, one "name = value" a
+line (validity_max = P14D, keys_per_bundle = 1, 1, 2, allow_ecdsa = true ...),
+as a ceremony script's policy = { ... } does.
 
 For the administrator the day before the ceremony, and for the ZSK operator
 and auditors after. Exit status: 0 all checks pass, 1 a check fails, 2 usage
@@ -138,10 +140,11 @@ func runKSR(args []string, s stdio) int {
 		fmt.Fprint(s.err, ksrUsage)
 		return exitUsage
 	}
-	flags := newFlags(s, "ksr check KSR [--previous SKR] [--at TIME]", strings.SplitN(ksrUsage, "\n\n", 3)[1],
+	flags := newFlags(s, "ksr check KSR [--previous SKR] [--policy FILE] [--at TIME]", strings.SplitN(ksrUsage, "\n\n", 3)[1],
 		"ceremony ksr check ksr-root-2017-q2-0.xml --previous skr-root-2017-q1-0.xml --at 2017-03-01T12:00:00Z")
 	prevPath := flags.String("previous", "", "the previous `SKR`, for the chain checks")
 	at := flags.String("at", "", "the ceremony's `time`, RFC 3339 (default: now)")
+	policyPath := flags.String("policy", "", "a policy `file` of name = value lines, over the root's")
 	pos, code := parseArgs(flags, args[1:])
 	if code >= 0 {
 		return code
@@ -169,7 +172,19 @@ func runKSR(args []string, s stdio) int {
 			return code
 		}
 	}
-	probs := dnssec.CheckRequest(ksr, prev, dnssec.RootPolicy(), now)
+	pol := dnssec.RootPolicy()
+	if *policyPath != "" {
+		b, err := durable.ReadFile(*policyPath, maxSmallFile)
+		if err != nil {
+			errorf(s.err, "%v", err)
+			return exitUsage
+		}
+		if err := pol.Apply(strings.Split(string(b), "\n")); err != nil {
+			errorf(s.err, "%s: %v", *policyPath, err)
+			return exitUsage
+		}
+	}
+	probs := dnssec.CheckRequest(ksr, prev, pol, now)
 	fmt.Fprintf(s.out, "ksr          %s  id %s  domain %s  serial %d\n", pos[0], ksr.ID, ksr.Domain, ksr.Serial)
 	if ksr.Request != nil {
 		fmt.Fprintf(s.out, "%-3s %-17s %-17s %s\n", "", "inception", "expiration", "ZSK tags")
