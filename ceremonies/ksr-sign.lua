@@ -64,7 +64,7 @@ act "The token" {
 act "The KSR" {
   step { by = "CA", witness = "ZSKO", "The ZSK operator reads the KSR's hash from their copy; type what they read.",
          on_failure = { "retry", "abort" },
-         run = function() verify_out_of_band { input "ksr", with = "ZSKO" } end },
+         run = function() verify_out_of_band { input "ksr", with = "ZSKO", blind = true } end },
   step { by = "CA", witness = "IW", "Check the KSR, confirm the table of bundles, and sign it.",
          run = function()
            local previous = nil

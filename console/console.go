@@ -320,13 +320,21 @@ func (c *Console) shareWords(ctx context.Context, s room.ShareEntry) ([]string, 
 }
 
 func (c *Console) Compare(ctx context.Context, cm room.Comparison) error {
-	c.printf("\nOut-of-band check of %s with %s.\nSHA-256:\n", cm.Label, cm.Remote.Name)
-	for i := 0; i < len(cm.Hex); i += 16 {
-		c.printf("  %s\n", group(cm.Hex[i:min(i+16, len(cm.Hex))], 4))
+	c.printf("\nOut-of-band check of %s with %s.\n", cm.Label, cm.Remote.Name)
+	show := func() {
+		c.printf("SHA-256:\n")
+		for i := 0; i < len(cm.Hex); i += 16 {
+			c.printf("  %s\n", group(cm.Hex[i:min(i+16, len(cm.Hex))], 4))
+		}
+		c.printf("PGP words:\n")
+		for i := 0; i < len(cm.Words); i += 8 {
+			c.printf("  %s\n", strings.Join(cm.Words[i:min(i+8, len(cm.Words))], " "))
+		}
 	}
-	c.printf("PGP words:\n")
-	for i := 0; i < len(cm.Words); i += 8 {
-		c.printf("  %s\n", strings.Join(cm.Words[i:min(i+8, len(cm.Words))], " "))
+	if cm.Blind {
+		c.printf("The hash is not shown: %s reads it from their own copy first.\n", cm.Remote.Name)
+	} else {
+		show()
 	}
 	for {
 		line, err := c.read(ctx, fmt.Sprintf("Type what %s reads back from their copy (hex or words): ", cm.Remote.Name))
@@ -336,10 +344,16 @@ func (c *Console) Compare(ctx context.Context, cm room.Comparison) error {
 		at, err := cm.Check(line)
 		if err == nil {
 			c.printf("The read-back matches.\n")
+			if cm.Blind {
+				show()
+			}
 			return nil
 		}
 		if ctx.Err() != nil {
 			c.printf("MISMATCH at %d: %v. The step is halted.\n", at+1, err)
+			if cm.Blind {
+				show()
+			}
 			return ctx.Err()
 		}
 		c.printf("%v. Read it back again.\n", err)

@@ -198,3 +198,28 @@ func TestConsoleShowsControlsVisibly(t *testing.T) {
 		t.Fatalf("shown as %q", out.String())
 	}
 }
+
+// TestBlindCompare: the console prints a blind comparison's hash only once
+// the read-back has been compared.
+func TestBlindCompare(t *testing.T) {
+	hex := strings.Repeat("ab", 32)
+	var out bytes.Buffer
+	typed := "abab abab\n"
+	ui := console.New(strings.NewReader(typed), &out)
+	var before string
+	err := ui.Compare(context.Background(), room.Comparison{Label: "KSR", Hex: hex, Words: []string{"tactics"}, Blind: true,
+		Remote: room.Participant{ID: "z", Name: "Zed"},
+		Check: func(s string) (int, error) {
+			before = out.String()
+			return -1, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(before, "abab") || strings.Contains(before, "tactics") || !strings.Contains(before, "The hash is not shown: Zed reads it from their own copy first") {
+		t.Fatalf("before the read-back:\n%s", before)
+	}
+	if !strings.Contains(out.String(), "abab abab abab abab") {
+		t.Fatalf("after the read-back the hash is not shown:\n%s", out.String())
+	}
+}

@@ -173,6 +173,10 @@ type Comparison struct {
 	Hex    string   // lowercase hex, the UI groups it
 	Words  []string // PGP words
 	Remote Participant
+	// Blind keeps the hash off the screen until a read-back has been
+	// compared: the remote party reads from their own copy, and the one
+	// typing cannot copy what they should be hearing from the screen.
+	Blind bool
 	// Check compares what the remote party read back (hex or PGP words);
 	// it returns the index of the first differing character or word, or -1
 	// and nil on a match.

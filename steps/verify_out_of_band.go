@@ -19,16 +19,18 @@ const (
 )
 
 // VerifyOOB: the SHA-256 of an input is read back by a remote party and
-// compared. Lua: verify_out_of_band { input "ksr", with = "ZSKO" } -> true
+// compared; blind keeps it off the screen until the read-back is typed.
+// Lua: verify_out_of_band { input "ksr", with = "ZSKO", blind = true } -> true
 type VerifyOOB struct {
 	At
 	Input string // declared input name
 	With  string // role id of the party reading it back
+	Blind bool
 }
 
 func init() {
 	register(Primitive{Name: "verify_out_of_band", Parse: func(a Args, at At) (Call, error) {
-		v := VerifyOOB{At: at, Input: a.Input(""), With: a.String("with", true)}
+		v := VerifyOOB{At: at, Input: a.Input(""), With: a.String("with", true), Blind: a.Bool("blind")}
 		if v.Input == "" {
 			return nil, errors.New("name the input first, as in verify_out_of_band { input \"ksr\", with = \"ZSKO\" }")
 		}
@@ -40,6 +42,9 @@ func (v VerifyOOB) Placeholder() any { return true }
 func (v VerifyOOB) Brief() string    { return v.brief(v.Input + " with " + v.With) }
 
 func (v VerifyOOB) Paper() string {
+	if v.Blind {
+		return fmt.Sprintf("%s reads the SHA-256 of input %s from their own copy; the hash is typed in unseen and the tool compares", v.With, v.Input)
+	}
 	return fmt.Sprintf("Read the SHA-256 of input %s to %s, who reads it back; the tool compares", v.Input, v.With)
 }
 
@@ -90,7 +95,7 @@ func (v VerifyOOB) Run(ctx context.Context, h Host) (any, error) {
 		mismatch error
 		recErr   error
 	)
-	cmp := room.Comparison{Label: h.InputTitle(v.Input), Hex: d.Hex, Words: d.Words, Remote: remote,
+	cmp := room.Comparison{Label: h.InputTitle(v.Input), Hex: d.Hex, Words: d.Words, Remote: remote, Blind: v.Blind,
 		Check: func(readBack string) (int, error) {
 			at, err := d.Compare(readBack)
 			var mm *MismatchError

@@ -96,16 +96,21 @@ func (p *comparer) view(st *styles, w int) []string {
 	}
 	lines := wrap("Ask "+st.bold.Render(remote)+" to read their copy aloud and type what you hear: "+
 		"a match is recorded as confirmed by "+p.c.Remote.Name+".", w, "")
-	lines = append(lines, "", st.dim.Render("SHA-256"))
-	perLine := 8
-	if w < 44 {
-		perLine = 4
+	if p.c.Blind && p.diffHex < 0 && p.diffWord < 0 {
+		lines = append(lines, "")
+		lines = append(lines, wrap(st.dim.Render("The hash is not shown: "+p.c.Remote.Name+" reads it from their own copy first."), w, "")...)
+	} else {
+		lines = append(lines, "", st.dim.Render("SHA-256"))
+		perLine := 8
+		if w < 44 {
+			perLine = 4
+		}
+		for _, l := range groupHex(p.c.Hex, 4, perLine, p.diffHex, st) {
+			lines = append(lines, "  "+l)
+		}
+		lines = append(lines, "")
+		lines = append(lines, wordGrid(st, p.c.Words, w, p.diffWord)...)
 	}
-	for _, l := range groupHex(p.c.Hex, 4, perLine, p.diffHex, st) {
-		lines = append(lines, "  "+l)
-	}
-	lines = append(lines, "")
-	lines = append(lines, wordGrid(st, p.c.Words, w, p.diffWord)...)
 	lines = append(lines, "", "Read back: "+p.readBack.render(st))
 	if p.checking {
 		lines = append(lines, st.bold.Render("checking…"))
