@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -238,7 +239,22 @@ func (c DNSSECSignKSR) sign(ctx context.Context, h Host) (dnssecSignedData, erro
 		}
 		fmt.Fprintf(&table, "  %d  %s  %s  %s\n", i+1, b.Inception.Format("2006-01-02 15:04"), b.Expiration.Format("2006-01-02 15:04"), strings.Join(tags, " "))
 	}
-	table.WriteString("KSKs: " + c.Paper()[strings.Index(c.Paper(), "signing with"):] + ".\nConfirm to sign.")
+	var roles []string
+	for _, k := range ksks {
+		flags, mark := uint16(dnssec.FlagZone|dnssec.FlagSEP), "S"
+		switch {
+		case slices.Contains(c.Publish, k.Label):
+			mark = "P"
+		case slices.Contains(c.Revoke, k.Label):
+			flags, mark = flags|dnssec.FlagRevoke, "R"
+		}
+		key, err := dnssec.KeyFromPublic(k.Public, flags)
+		if err != nil {
+			return d, fmt.Errorf("KSK %s: %w", k.Label, err)
+		}
+		roles = append(roles, fmt.Sprintf("%d %s (%s)", key.Tag(), mark, k.Label))
+	}
+	table.WriteString("KSK tags in every bundle (S signs, P published, R revoked and signing): " + strings.Join(roles, ", ") + ".\nConfirm to sign.")
 	if err := confirmStep(ctx, h, table.String()); err != nil {
 		return d, err
 	}
