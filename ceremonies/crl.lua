@@ -18,6 +18,7 @@ ceremony {
     CO = role { "Crypto Officer", min = 2 },
   },
   separate = { { "CA", "IW" }, { "CA", "CO" } },
+  sets = { "root-user" },
   inputs = {
     root_crt = file { "The root certificate (root.crt of the root ceremony)", max = "64KiB" },
     previous_crl = file { "The root's last CRL", max = "16MiB" },

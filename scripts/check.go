@@ -149,6 +149,12 @@ func (c *checker) acts(r *Roster) {
 			sets[s] = 0
 		}
 	}
+	for _, s := range c.plan.Sets {
+		if _, ok := sets[s]; r != nil && !ok {
+			c.add(c.plan.Line, "share set %s comes from an earlier ceremony: name its public record in the configuration's [sets]", s)
+		}
+		sets[s] = 0
+	}
 	numbers := map[string]int{}
 	for _, act := range c.plan.Acts {
 		if len(act.Steps) == 0 {

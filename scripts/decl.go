@@ -39,7 +39,7 @@ func (s *Script) topLevel(L *lua.LState, what string) {
 
 var identifier = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
 
-// luaCeremony: ceremony { name=, version=, roles=, separate=, inputs= }
+// luaCeremony: ceremony { name=, version=, roles=, separate=, sets=, inputs= }
 func (s *Script) luaCeremony(L *lua.LState) int {
 	s.topLevel(L, "ceremony")
 	if s.plan != nil {
@@ -89,6 +89,12 @@ func (s *Script) luaCeremony(L *lua.LState) int {
 			}
 			p.Separate = append(p.Separate, ids)
 		}
+	}
+	for _, set := range f.strs("sets") {
+		if !identifier.MatchString(strings.ReplaceAll(set, "-", "_")) {
+			L.RaiseError("ceremony: sets names share sets such as \"hsm-user\", not %q", set)
+		}
+		p.Sets = append(p.Sets, set)
 	}
 	if t := f.table("inputs"); t != nil {
 		t.ForEach(func(k, v lua.LValue) {

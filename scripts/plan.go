@@ -16,6 +16,9 @@ type Plan struct {
 	Roles    []Role
 	Separate [][]string // role ids that no one person may hold together
 	Inputs   []Input
+	// Sets are share sets split at an earlier ceremony, which this one
+	// continues from: the configuration's [sets] gives their records.
+	Sets []string
 	Params   []Param
 	Acts     []Act
 	Line     int // where ceremony { ... } is called; separation rules are reported here
