@@ -18,10 +18,10 @@ type Plan struct {
 	Inputs   []Input
 	// Sets are share sets split at an earlier ceremony, which this one
 	// continues from: the configuration's [sets] gives their records.
-	Sets []string
-	Params   []Param
-	Acts     []Act
-	Line     int // where ceremony { ... } is called; separation rules are reported here
+	Sets   []string
+	Params []Param
+	Acts   []Act
+	Line   int // where ceremony { ... } is called; separation rules are reported here
 }
 
 // HeldTogether returns, for each group of roles the script keeps apart, the
