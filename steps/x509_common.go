@@ -1,10 +1,6 @@
 package steps
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"fmt"
@@ -183,17 +179,4 @@ func issuedData(name, keyFrom string, iss *x509ca.Issued, crt string, files map[
 		Serial: fmt.Sprintf("%x", iss.Cert.SerialNumber), NotBefore: iss.Cert.NotBefore.UTC().Format(time.RFC3339),
 		NotAfter: iss.Cert.NotAfter.UTC().Format(time.RFC3339), SHA256: iss.Fingerprint(), KeyFrom: keyFrom, Lint: iss.Lint,
 		Certificate: crt, Files: files}
-}
-
-// keyTypeOf names a public key's type as hsm.generate_key does.
-func keyTypeOf(pub crypto.PublicKey) string {
-	switch k := pub.(type) {
-	case *ecdsa.PublicKey:
-		return "ecdsa-" + strings.ToLower(strings.ReplaceAll(k.Curve.Params().Name, "-", ""))
-	case *rsa.PublicKey:
-		return fmt.Sprintf("rsa-%d", k.N.BitLen())
-	case ed25519.PublicKey:
-		return "ed25519"
-	}
-	return fmt.Sprintf("%T", pub)
 }

@@ -41,17 +41,25 @@ func VaultBundle(key crypto.Signer, chain ...*x509.Certificate) ([]byte, error) 
 		return nil, err
 	}
 	defer clear(der)
-	var pemBundle bytes.Buffer
 	keyPEM := PEM(typ, der)
 	defer clear(keyPEM)
+	certs := make([][]byte, len(chain))
+	size := len(keyPEM)
+	for i, c := range chain {
+		certs[i] = PEM("CERTIFICATE", c.Raw)
+		size += len(certs[i])
+	}
+	// Sized once, so that no buffer grows and leaves a copy of the key's
+	// text behind; json.Marshal would keep copies in its own buffers, and
+	// the PEM alphabet needs no escaping but the newlines.
+	var pemBundle, out bytes.Buffer
+	pemBundle.Grow(size)
+	out.Grow(2*size + 32)
 	pemBundle.Write(keyPEM)
-	for _, c := range chain {
-		pemBundle.Write(PEM("CERTIFICATE", c.Raw))
+	for _, c := range certs {
+		pemBundle.Write(c)
 	}
 	defer clear(pemBundle.Bytes())
-	// json.Marshal would keep copies of the key's text in its own buffers;
-	// the PEM alphabet needs no escaping but the newlines.
-	var out bytes.Buffer
 	out.WriteString(`{"pem_bundle":"`)
 	for _, c := range pemBundle.Bytes() {
 		if c == '\n' {
