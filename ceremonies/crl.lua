@@ -6,9 +6,12 @@
 -- intermediate the revoke parameter names revoked with its reason. The
 -- ledger is written anew.
 --
--- The configuration gives the root ceremony's files as inputs
--- (artifacts/root.crt, the last root.crl, ledger.json) and the user share
--- set's public record in [sets] (root-user).
+-- The configuration sets with_new_root = false and gives the root
+-- ceremony's files as inputs (artifacts/root.crt, the last root.crl,
+-- ledger.json) and the user share set's public record in [sets]
+-- (root-user). With with_new_root (the default, for rehearsals) the
+-- ceremony first makes a root and its first CRL on a fresh token, then
+-- the next CRL above it.
 
 ceremony {
   name = "Root CA CRL", version = "1",
@@ -18,19 +21,19 @@ ceremony {
     CO = role { "Crypto Officer", min = 2 },
   },
   separate = { { "CA", "IW" }, { "CA", "CO" } },
-  sets = { "root-user" },
   inputs = {
-    root_crt = file { "The root certificate (root.crt of the root ceremony)", max = "64KiB" },
-    previous_crl = file { "The root's last CRL", max = "16MiB" },
-    ledger = file { "The ledger of the last ceremony (ledger.json)", max = "16MiB" },
+    root_crt = file { "The root certificate (root.crt of the root ceremony)", max = "64KiB", optional = true },
+    previous_crl = file { "The root's last CRL", max = "16MiB", optional = true },
+    ledger = file { "The ledger of the last ceremony (ledger.json)", max = "16MiB", optional = true },
   },
 }
 
 params = {
-  root_key     = param { "Label of the root key on the token", default = "root-ca", pattern = "^[%w%-_]+$" },
-  crl_validity = param { "How long the CRL is valid, at most a year", default = "8760h", pattern = "^%d+[hdw]$" },
-  revoke       = param { "The intermediate to revoke, by name (dev, prod ...) or serial; none for none", default = "none" },
-  reason       = param { "Why it is revoked", values = { "keyCompromise", "cACompromise", "affiliationChanged", "superseded", "cessationOfOperation", "privilegeWithdrawn", "unspecified" }, default = "superseded" },
+  with_new_root = param { "Make a root and its first CRL on a fresh token first, as a rehearsal does (false: the root ceremony's token and files)", type = "boolean", default = true },
+  root_key      = param { "Label of the root key on the token", default = "root-ca", pattern = "^[%w%-_]+$" },
+  crl_validity  = param { "How long the CRL is valid, at most a year", default = "8760h", pattern = "^%d+[hdw]$" },
+  revoke        = param { "The intermediate to revoke, by name (dev, prod ...) or serial; none for none", default = "none" },
+  reason        = param { "Why it is revoked", values = { "keyCompromise", "cACompromise", "affiliationChanged", "superseded", "cessationOfOperation", "privilegeWithdrawn", "unspecified" }, default = "superseded" },
 }
 
 act "Open the ceremony" {
@@ -41,23 +44,47 @@ act "Open the ceremony" {
          run = function() record { "Token bag", pattern = "^%u%u%d%d%d%d%d%d%d%d$" } end },
   step { by = "CA", witness = "IW", "Check the root certificate's fingerprint against the paper script of the root ceremony.",
          on_failure = { "retry", "abort" },
-         run = function() verify_out_of_band { input "root_crt", with = "IW" } end },
+         run = function()
+           if not params.with_new_root then verify_out_of_band { input "root_crt", with = "IW" } end
+         end },
 }
 
 act "The CRL" {
+  step { by = "CA", witness = "IW", "Rehearsals only: split a fresh token's secrets and initialise it.",
+         run = function()
+           if params.with_new_root then
+             split_secret { set = "root-so", label = "root CA token SO secret", holders = "CO", m = 2, n = 2 }
+             split_secret { set = "root-user", label = "root CA token user secret", holders = "CO", m = 2, n = 2 }
+             hsm.init_token { so = "root-so", user = "root-user" }
+           end
+         end },
   step { by = "CO", witness = "IW", "Crypto officers enter their user shares to activate the token.",
          on_failure = { "retry", "abort" },
          run = function() hsm.activate { shares = "root-user" } end },
+  step { by = "CA", witness = "IW", "Rehearsals only: make a root and its first CRL.",
+         run = function()
+           if params.with_new_root then
+             hsm.generate_key { label = params.root_key, type = "ecdsa-p384" }
+             x509.root { key = params.root_key, name = "root", subject = "C=US, O=Example Co, CN=Rehearsal Root CA", validity = "87600h" }
+             x509.crl { issuer = "root.crt", key = params.root_key, next_update = params.crl_validity, out = "root-1.crl" }
+           end
+         end },
   step { by = "CA", witness = "IW", "Make the next CRL; check its number, dates and revocations against the paper script.",
          run = function()
            local revoke = {}
            if params.revoke ~= "none" then revoke = { params.revoke } end
-           x509.crl { issuer_cert = input "root_crt", key = params.root_key, previous = input "previous_crl",
-                      revoke = revoke, reason = params.reason, next_update = params.crl_validity,
-                      ledger = input "ledger", out = "root.crl" }
+           local crl = { key = params.root_key, revoke = revoke, reason = params.reason, next_update = params.crl_validity, out = "root.crl" }
+           if params.with_new_root then
+             crl.issuer, crl.previous_from = "root.crt", "root-1.crl"
+           else
+             crl.issuer_cert, crl.previous, crl.ledger = input "root_crt", input "previous_crl", input "ledger"
+           end
+           x509.crl(crl)
          end },
   step { by = "CA", witness = "IW", "Write the ledger of issued certificates.",
-         run = function() x509.ledger { ledger = input "ledger", out = "ledger" } end },
+         run = function()
+           if params.with_new_root then x509.ledger { out = "ledger" } else x509.ledger { ledger = input "ledger", out = "ledger" } end
+         end },
 }
 
 act "Close the ceremony" {

@@ -21,14 +21,14 @@ const maxCRLValidity = 366 * 24 * time.Hour
 // X509CRL: the issuer's next CRL, numbered above the previous one (an
 // input; the first CRL is number 1), keeping what it revoked and revoking
 // the named intermediates with a reason, linted before the key signs it.
-// Lua: x509.crl { issuer = "root.crt" | issuer_cert = input "root", key = "root-2026", previous = input "crl",
+// Lua: x509.crl { issuer = "root.crt" | issuer_cert = input "root", key = "root-2026", previous = input "crl" | previous_from = "root-1.crl",
 //
 //	revoke = { "prod" }, reason = "keyCompromise", next_update = "8760h", out = "root.crl" } -> { crl, number, revoked }
 type X509CRL struct {
 	At
 	Issuer     source
 	Key        string
-	Previous   string // input
+	Previous   source
 	Revoke     []string
 	Reason     string
 	NextUpdate string
@@ -40,13 +40,16 @@ type X509CRL struct {
 
 func init() {
 	register(Primitive{Name: "x509.crl", Parse: func(a Args, at At) (Call, error) {
-		c := X509CRL{At: at, Key: a.String("key", true), Previous: a.Input("previous"), Revoke: a.Strings("revoke"),
+		c := X509CRL{At: at, Key: a.String("key", true), Revoke: a.Strings("revoke"),
 			Reason: a.String("reason", false), NextUpdate: a.String("next_update", true), Out: a.String("out", true), Lints: x509ca.PrivatePKI}
 		var err error
 		if c.Issuer, err = readSource(a, "the issuer's certificate", "issuer_cert", "issuer", true); err != nil {
 			return nil, err
 		}
 		if c.Ledger, err = readSource(a, "the ledger", "ledger", "ledger_from", false); err != nil {
+			return nil, err
+		}
+		if c.Previous, err = readSource(a, "the previous CRL", "previous", "previous_from", false); err != nil {
 			return nil, err
 		}
 		if ex := a.Strings("lint_exclude"); ex != nil {
@@ -78,8 +81,8 @@ func (c X509CRL) Paper() string {
 		revoke = fmt.Sprintf("revoking %s (%s)", strings.Join(c.Revoke, ", "), c.Reason)
 	}
 	prev := "as the first CRL, number 1"
-	if c.Previous != "" {
-		prev = "numbered above the previous CRL of input " + c.Previous + ", keeping what it revoked"
+	if c.Previous.given() {
+		prev = "numbered above " + c.Previous.paper() + ", keeping what it revoked"
 	}
 	return fmt.Sprintf("Make the CRL %s of %s with key %s, %s, %s; thisUpdate the ceremony's time, nextUpdate %s later",
 		c.Out, c.Issuer.paper(), c.Key, prev, revoke, c.NextUpdate)
@@ -87,9 +90,7 @@ func (c X509CRL) Paper() string {
 func (c X509CRL) Lint(l Linter) {
 	c.Issuer.lint(l)
 	c.Ledger.lint(l)
-	if c.Previous != "" {
-		l.Input(c.Previous)
-	}
+	c.Previous.lint(l)
 	l.Artifact(c.Out)
 }
 
@@ -142,13 +143,11 @@ func (c X509CRL) issue(ctx context.Context, h Host) (x509CRLData, error) {
 	}
 	now := h.Now().UTC().Truncate(time.Second)
 	req := x509ca.CRLRequest{Number: big.NewInt(1), ThisUpdate: now, NextUpdate: now.Add(c.validFor)}
-	if c.Previous != "" {
-		pb, err := h.Input(c.Previous)
-		if err != nil {
-			return x509CRLData{}, err
-		}
+	if pb, ok, err := c.Previous.read(h); err != nil {
+		return x509CRLData{}, err
+	} else if ok {
 		if req.Previous, err = x509ca.ParseCRL(pb); err != nil {
-			return x509CRLData{}, fmt.Errorf("input %s: %w", c.Previous, err)
+			return x509CRLData{}, fmt.Errorf("%s: %w", c.Previous.What, err)
 		}
 		if req.Previous.Number != nil {
 			req.Number = new(big.Int).Add(req.Previous.Number, big.NewInt(1))

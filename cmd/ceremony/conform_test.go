@@ -147,11 +147,6 @@ func TestVerdictSaysWhatBinds(t *testing.T) {
 	}
 }
 
-// followOn are the shipped ceremonies that continue another's bundle (its
-// certificates, its token and its shares), and the test that rehearses
-// them after it.
-var followOn = map[string]string{"crl.lua": "TestRootCA"}
-
 // Every shipped ceremony, rehearsed unattended, passes conformance; and a
 // rehearsal bundle verifies as what it is.
 func TestShippedCeremoniesConform(t *testing.T) {
@@ -160,9 +155,6 @@ func TestShippedCeremoniesConform(t *testing.T) {
 		t.Fatalf("no shipped ceremonies: %v", err)
 	}
 	for _, name := range names {
-		if _, ok := followOn[name]; ok {
-			continue
-		}
 		t.Run(name, func(t *testing.T) {
 			src, err := ceremonies.FS.ReadFile(name)
 			if err != nil {

@@ -250,7 +250,7 @@ func TestRootCA(t *testing.T) {
 	splitRecord(t, filepath.Join(p.dir, "root"), "root-user", filepath.Join(p.dir, "root-user.json"))
 	p.write("crl.toml", []byte("id = \"crl-1\"\n[token]\nembedded = \"token\"\n[inputs]\nroot_crt = \"root/artifacts/root.crt\"\n"+
 		"previous_crl = \"root/artifacts/root.crl\"\nledger = \"root/artifacts/ledger.json\"\n[sets]\nroot-user = \"root-user.json\"\n"+
-		"[params]\nrevoke = \"prod\"\nreason = \"keyCompromise\"\n"+caRoster))
+		"[params]\nwith_new_root = false\nrevoke = \"prod\"\nreason = \"keyCompromise\"\n"+caRoster))
 	if out, ok := p.rehearse("crl.lua", "crl.toml", "crl"); !ok {
 		t.Fatalf("crl.lua: %s", out)
 	}

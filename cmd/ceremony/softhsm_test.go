@@ -130,7 +130,7 @@ func TestRootCAThenCRLOnSoftHSM(t *testing.T) {
 	rehearse("root-ca.lua", "root.toml", "root")
 	splitRecord(t, filepath.Join(p.dir, "root"), "root-user", filepath.Join(p.dir, "root-user.json"))
 	p.write("crl.toml", []byte("id = \"crl-1\"\n"+token+"[inputs]\nroot_crt = \"root/artifacts/root.crt\"\nprevious_crl = \"root/artifacts/root.crl\"\n"+
-		"ledger = \"root/artifacts/ledger.json\"\n[sets]\nroot-user = \"root-user.json\"\n[params]\nrevoke = \"prod\"\nreason = \"cessationOfOperation\"\n"+caRoster))
+		"ledger = \"root/artifacts/ledger.json\"\n[sets]\nroot-user = \"root-user.json\"\n[params]\nwith_new_root = false\nrevoke = \"prod\"\nreason = \"cessationOfOperation\"\n"+caRoster))
 	rehearse("crl.lua", "crl.toml", "crl")
 	root, crl := p.art("root", "root.crt"), p.art("crl", "root.crl")
 	if out, err := p.ssl("verify", "-crl_check", "-CAfile", root, "-CRLfile", crl, p.art("root", "prod.crt")); err == nil || !strings.Contains(out, "certificate revoked") {
