@@ -90,5 +90,4 @@ act "The CRL" {
 act "Close the ceremony" {
   step { by = "CA", witness = "IW", "Everyone signs off.",
          run = function() signoff {} end },
-  step { by = "IW", "Write the final head's words on the paper script." },
 }

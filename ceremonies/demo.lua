@@ -64,5 +64,4 @@ act "Close the ceremony" {
          end },
   step { by = "CA", witness = "IW", "Everyone signs off.",
          run = function() signoff {} end },
-  step { by = "IW", "Write the final head's words on the paper script." },
 }

@@ -162,5 +162,4 @@ act "Close the ceremony" {
          run = function() x509.ledger { out = "ledger" } end },
   step { by = "CA", witness = "IW", "Everyone signs off.",
          run = function() signoff {} end },
-  step { by = "IW", "Write the final head's words on the paper script." },
 }

@@ -226,6 +226,15 @@ func (c *Console) Choose(ctx context.Context, ch room.Choice) (int, error) {
 
 func (c *Console) Confirm(ctx context.Context, cf room.Confirmation) error {
 	c.printf("\nStep %s (%s): %s\n", cf.Step.Number, cf.Step.RoleTitle, cf.Step.Text)
+	if len(cf.Shows) > 0 {
+		c.printf("What is confirmed:\n")
+		for _, f := range cf.Shows {
+			c.printf("  %s:\n", f.Label)
+			for _, l := range strings.Split(f.Value, "\n") {
+				c.printf("    %s\n", l)
+			}
+		}
+	}
 	if err := c.initials(ctx, cf, cf.Actor, "to confirm this was done"); err != nil {
 		return err
 	}
@@ -238,8 +247,12 @@ func (c *Console) Confirm(ctx context.Context, cf room.Confirmation) error {
 }
 
 func (c *Console) initials(ctx context.Context, cf room.Confirmation, p room.Participant, why string) error {
+	prompt := fmt.Sprintf("%s, type your initials %s: ", p.Name, why)
+	if p.Remote {
+		prompt = fmt.Sprintf("%s (by phone), %s: %s, type the initials they give: ", p.Name, why, cf.Keyboard.Name)
+	}
 	for {
-		line, err := c.read(ctx, fmt.Sprintf("%s, type your initials %s: ", p.Name, why))
+		line, err := c.read(ctx, prompt)
 		if err != nil {
 			return err
 		}
@@ -279,13 +292,19 @@ func (c *Console) Share(ctx context.Context, s room.ShareEntry) error {
 	}
 	c.printf("\n%s: enter your share of %s (%d of %d): %d words, on one line or several (%s).\n",
 		s.Holder.Name, s.Label, s.K, s.M, s.Words, echo)
+	refused := false
 	for {
-		words, err := c.shareWords(ctx, s)
+		words, err := c.shareWords(ctx, s, refused && s.Reshow)
 		if err != nil {
 			return err
 		}
 		if err := s.Submit(words); err != nil {
-			c.printf("Share refused: %v. Enter the whole share again.\n", err)
+			refused = true
+			again := "Enter the whole share again"
+			if s.Reshow {
+				again += ", or type !sheet to see your sheet again and correct your copy"
+			}
+			c.printf("Share refused: %v. %s.\n", err, again)
 			continue
 		}
 		c.printf("Share accepted.\n")
@@ -295,13 +314,17 @@ func (c *Console) Share(ctx context.Context, s room.ShareEntry) error {
 
 // shareWords reads words until the share is complete, checking each as it
 // comes; a bad word is reported by position and the entry goes on from it.
-func (c *Console) shareWords(ctx context.Context, s room.ShareEntry) ([]string, error) {
+// With reshow, "!sheet" as the first line asks for the holder's sheet again.
+func (c *Console) shareWords(ctx context.Context, s room.ShareEntry, reshow bool) ([]string, error) {
 	words := make([]string, 0, s.Words)
 	for len(words) < s.Words {
 		line, err := c.readBytes(ctx, fmt.Sprintf("words %d-: ", len(words)+1), true)
 		if err != nil {
 			clear(words)
 			return nil, err
+		}
+		if reshow && len(words) == 0 && string(line) == "!sheet" {
+			return nil, room.ErrShowSheet
 		}
 		for _, typed := range bytes.Fields(line) {
 			if len(words) == s.Words {
@@ -321,50 +344,104 @@ func (c *Console) shareWords(ctx context.Context, s room.ShareEntry) ([]string, 
 
 func (c *Console) Compare(ctx context.Context, cm room.Comparison) error {
 	c.printf("\nOut-of-band check of %s with %s.\n", cm.Label, cm.Remote.Name)
-	show := func() {
-		c.printf("SHA-256:\n")
-		for i := 0; i < len(cm.Hex); i += 16 {
-			c.printf("  %s\n", group(cm.Hex[i:min(i+16, len(cm.Hex))], 4))
-		}
-		c.printf("PGP words:\n")
-		for i := 0; i < len(cm.Words); i += 8 {
-			c.printf("  %s\n", strings.Join(cm.Words[i:min(i+8, len(cm.Words))], " "))
-		}
-	}
 	if cm.Blind {
-		c.printf("The hash is not shown: %s reads it from their own copy first.\n", cm.Remote.Name)
+		c.printf("The hash is not shown: %s reads it from their own copy first, and the tool compares.\n", cm.Remote.Name)
 	} else {
-		show()
+		c.showHash("SHA-256", cm.Hex, cm.Words, -1)
 	}
 	for {
-		line, err := c.read(ctx, fmt.Sprintf("Type what %s reads back from their copy (hex or words): ", cm.Remote.Name))
+		line, err := c.read(ctx, fmt.Sprintf("Type what %s reads from their copy (hex or words): ", cm.Remote.Name))
 		if err != nil {
 			return err
 		}
 		at, err := cm.Check(line)
-		if err == nil {
+		switch {
+		case err == nil:
 			c.printf("The read-back matches.\n")
 			if cm.Blind {
-				show()
+				c.showHash("SHA-256", cm.Hex, cm.Words, -1)
 			}
 			return nil
+		case at < 0:
+			c.printf("%v. Read it back again.\n", err)
+			continue
 		}
-		if ctx.Err() != nil {
-			c.printf("MISMATCH at %d: %v. The step is halted.\n", at+1, err)
-			if cm.Blind {
-				show()
-			}
-			return ctx.Err()
+		c.printf("MISMATCH at %d: %v. The mismatch is recorded and the step halts.\n", at+1, err)
+		fields := strings.Fields(strings.ToLower(line))
+		if isHexText(line) {
+			heard := strings.ReplaceAll(strings.Join(fields, ""), ":", "")
+			c.printf("SHA-256 of %s:\n", cm.Label)
+			c.hexRows(cm.Hex, at)
+			c.printf("Read back by %s:\n", cm.Remote.Name)
+			c.hexRows(heard, at)
+		} else {
+			c.printf("PGP words of %s:\n", cm.Label)
+			c.wordRows(cm.Words, at)
+			c.printf("Read back by %s:\n", cm.Remote.Name)
+			c.wordRows(fields, at)
 		}
-		c.printf("%v. Read it back again.\n", err)
+		if _, rerr := c.read(ctx, "Press Enter to record the exception (trying again is offered first). "); rerr != nil {
+			return rerr
+		}
+		return err
 	}
+}
+
+// showHash prints a hash in hex and in words.
+func (c *Console) showHash(title, hex string, words []string, at int) {
+	c.printf("%s:\n", title)
+	c.hexRows(hex, at)
+	c.printf("PGP words:\n")
+	c.wordRows(words, at)
+}
+
+// hexRows prints hex in rows of four groups, the group holding digit at
+// (when >= 0) in brackets, since a plain console has no highlight.
+func (c *Console) hexRows(hex string, at int) {
+	var row []string
+	for i := 0; i < len(hex); i += 4 {
+		g := hex[i:min(i+4, len(hex))]
+		if at >= i && at < i+4 {
+			g = "[" + g + "]"
+		}
+		if row = append(row, g); len(row) == 4 || i+4 >= len(hex) {
+			c.printf("  %s\n", strings.Join(row, " "))
+			row = nil
+		}
+	}
+}
+
+func (c *Console) wordRows(words []string, at int) {
+	for i := 0; i < len(words); i += 8 {
+		row := append([]string(nil), words[i:min(i+8, len(words))]...)
+		if at >= i && at < i+8 {
+			row[at-i] = "[" + row[at-i] + "]"
+		}
+		c.printf("  %s\n", strings.Join(row, " "))
+	}
+}
+
+func isHexText(s string) bool {
+	for _, r := range strings.ToLower(s) {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r == ' ' || r == ':') {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *Console) Sheet(ctx context.Context, s room.Sheet) error {
 	if !c.outTTY {
 		return ErrSheetNotShown
 	}
+	if s.Void != "" {
+		line := strings.Repeat("#", 72)
+		c.printf("\n%s\n%s\n%s\n", line, s.Void, line)
+	}
 	c.printf("\nShare sheet for %s. Everyone but %s looks away now.\n", s.Holder.Name, s.Holder.Name)
+	if s.Again {
+		c.printf("%s's copy did not check: the sheet is shown again to correct it.\n", s.Holder.Name)
+	}
 	if _, err := c.read(ctx, "Press Enter when only "+s.Holder.Name+" can see the screen. "); err != nil {
 		return err
 	}
@@ -386,18 +463,11 @@ func (c *Console) Exception(ctx context.Context, f room.ExceptionForm) (room.Exc
 	c.printf("\nException at step %s%s.\n", f.Step.Number, tries(f.Attempt))
 	var rep room.ExceptionReport
 	var err error
-	if rep.Expected, err = c.read(ctx, "What was expected: "); err != nil {
+	if rep.Expected, err = c.keeping(ctx, "What was expected", f.Expected); err != nil {
 		return rep, err
 	}
-	prompt := "What happened: "
-	if f.Happened != "" {
-		prompt = "What happened [" + f.Happened + "] (Enter keeps it): "
-	}
-	if rep.Happened, err = c.read(ctx, prompt); err != nil {
+	if rep.Happened, err = c.keeping(ctx, "What happened", f.Happened); err != nil {
 		return rep, err
-	}
-	if rep.Happened == "" {
-		rep.Happened = f.Happened
 	}
 	i, err := c.Choose(ctx, room.Choice{Title: "Decision:", Options: f.Decisions})
 	if err != nil {
@@ -415,6 +485,26 @@ func (c *Console) Exception(ctx context.Context, f room.ExceptionForm) (room.Exc
 	return rep, nil
 }
 
+// keeping asks for a text that has a prefilled value, which an empty answer
+// keeps; with none, it asks until a text is given.
+func (c *Console) keeping(ctx context.Context, what, def string) (string, error) {
+	prompt := what + ": "
+	if def != "" {
+		prompt = what + " [" + def + "] (Enter keeps it): "
+	}
+	for {
+		s, err := c.read(ctx, prompt)
+		switch {
+		case err != nil:
+			return "", err
+		case s != "":
+			return s, nil
+		case def != "":
+			return def, nil
+		}
+	}
+}
+
 func (c *Console) Notice(n room.Notice) { c.printf("[%s] %s\n", n.Level, n.Text) }
 
 func (c *Console) End(s room.Summary) {
@@ -426,14 +516,6 @@ func (c *Console) End(s room.Summary) {
 	for i := 0; i < len(s.HeadWords); i += 8 {
 		c.printf("  %s\n", strings.Join(s.HeadWords[i:min(i+8, len(s.HeadWords))], " "))
 	}
-}
-
-func group(s string, n int) string {
-	var parts []string
-	for i := 0; i < len(s); i += n {
-		parts = append(parts, s[i:min(i+n, len(s))])
-	}
-	return strings.Join(parts, " ")
 }
 
 func firstLine(s string) string {

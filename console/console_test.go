@@ -44,14 +44,16 @@ func TestConsoleCeremony(t *testing.T) {
 	wrong := append([]string(nil), d.Words...)
 	wrong[3] = d.Words[5]
 	input := strings.Join([]string{
-		"ab1",                              // 1.1: refused by the pattern
-		"!",                                // an exception instead
-		"a bag number",                     // expected
-		"",                                 // happened: nothing to add
+		"ab1",          // 1.1: refused by the pattern
+		"!",            // an exception instead
+		"a bag number", // expected
+		"",             // happened: asked until it is said
+		"the bag is torn",
 		"2",                                // decision: skip
 		"1",                                // approved by the first offered
 		"yes",                              // 1.2: not a read-back at all
 		strings.Join(wrong, " "),           // a read-back that differs: the step halts
+		"",                                 // seen: on to the exception
 		"the hash read back", "", "1", "1", // exception: retry
 		d.Hex,      // 1.2 again: the right hash
 		"AA", "cc", // initials of actor and remote witness
@@ -74,7 +76,9 @@ func TestConsoleCeremony(t *testing.T) {
 	}
 	for _, want := range []string{
 		"== Console 1 == REHEARSAL ==",
-		"the value does not match the pattern",
+		`"ab1" is not exactly 2 capital letters, then one or more digits`,
+		"Read back by Cy Cole:",
+		"[" + d.Words[3] + "]", "[" + strings.ToLower(d.Words[5]) + "]", // the difference, marked in both
 		"Exception at step 1.1",
 		"neither the hash in hex nor in PGP words",
 		"MISMATCH at 4",

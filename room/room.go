@@ -57,8 +57,9 @@ type Prompts interface {
 	// Compare shows a hash and collects what the remote party reads back.
 	// It returns nil once Check reported a match.
 	Compare(ctx context.Context, c Comparison) error
-	// Sheet shows one holder their share sheet; it returns when the holder
-	// acknowledges, and the UI clears the screen before returning.
+	// Sheet shows one holder their share sheet, only after everyone else
+	// was asked to look away; it returns when the holder acknowledges, and
+	// the UI clears the screen before returning.
 	Sheet(ctx context.Context, s Sheet) error
 	// Notice shows a message that needs no answer (a warning, a step's result).
 	Notice(n Notice)
@@ -123,7 +124,14 @@ type Status struct {
 type Participant struct {
 	ID, Name string
 	Roles    []string
+	// Remote is set for someone who takes part from elsewhere, by phone:
+	// whatever they confirm is typed for them by the one at the keyboard.
+	Remote bool
 }
+
+// Fact is one thing a step produced that the room confirms having seen: a
+// recorded value, a public key's fingerprint, a token's serial.
+type Fact struct{ Label, Value string }
 
 // Choice is a pick from a list, typically the participant at the keyboard.
 type Choice struct {
@@ -131,11 +139,18 @@ type Choice struct {
 	Options []string
 }
 
-// Confirmation asks an actor, then witnesses, to confirm.
+// Confirmation asks an actor, then witnesses, to confirm, each with their
+// own initials or roster id.
 type Confirmation struct {
-	Step      StepView
+	Step StepView
+	// Shows is what the step produced: the UI shows it above the names, so
+	// that nobody confirms what they were not shown.
+	Shows     []Fact
 	Actor     Participant
 	Witnesses []Participant
+	// Keyboard is who types for a remote participant the initials they give
+	// by phone: the step's actor.
+	Keyboard Participant
 	// CheckInitials returns nil when initials are those of the participant.
 	CheckInitials func(p Participant, initials string) error
 }
@@ -143,7 +158,7 @@ type Confirmation struct {
 // ValueRequest asks for one value.
 type ValueRequest struct {
 	Label  string
-	Help   string // e.g. the expected pattern, in words
+	Help   string // e.g. the expected form, in words
 	Secret bool
 	// Validate returns an error an operator can act on, or nil.
 	Validate func([]byte) error
@@ -165,7 +180,15 @@ type ShareEntry struct {
 	// them; a nil error means it was accepted. The runner clears the slice
 	// once it is done with it.
 	Submit func(words []string) error
+	// Reshow is set when the holder may ask to see their own sheet again
+	// (a split checking the copies it just handed out): once a share was
+	// refused, the UI offers it, and Share returns ErrShowSheet.
+	Reshow bool
 }
+
+// ErrShowSheet is returned by Share when the holder asked to see their sheet
+// again because their copy does not check.
+var ErrShowSheet = errors.New("the holder asked to see their sheet again")
 
 // Comparison drives the out-of-band comparison widget.
 type Comparison struct {
@@ -178,8 +201,12 @@ type Comparison struct {
 	// typing cannot copy what they should be hearing from the screen.
 	Blind bool
 	// Check compares what the remote party read back (hex or PGP words);
-	// it returns the index of the first differing character or word, or -1
-	// and nil on a match.
+	// it returns -1 and nil on a match. A read-back that is not a whole hash
+	// returns -1 and an error: the UI asks for it again. A mismatch returns
+	// the index of the first differing digit or word and an error, and ends
+	// the comparison: the UI shows the hash and the read-back with the
+	// difference marked, and once the room has seen them Compare returns
+	// Check's error.
 	Check func(readBack string) (firstDiff int, err error)
 }
 
@@ -190,14 +217,28 @@ type Sheet struct {
 	Label  string   // the share set's label, as ShareEntry.Label names it later
 	Body   string   // the sheet's text, words numbered in rows
 	Words  []string // the share's words, for UIs that lay them out themselves
+	// What every sheet carries, whatever the UI: the set, the share's
+	// fingerprint, this share's index, the threshold and the date.
+	Set, Fingerprint string
+	Index, M, N      int
+	Date             string
+	// Void, when set, is the record of an earlier split of the same set that
+	// an interruption made void: the UI shows it in large type.
+	Void string
+	// Again is set when the holder sees their sheet a second time to fix
+	// their copy.
+	Again bool
 }
+
 
 // ExceptionForm asks for an exception's details.
 type ExceptionForm struct {
 	Step StepView
 	// Attempt is how many times the step has been tried, this one included.
-	Attempt  int
-	Happened string // prefilled when the runner knows what went wrong
+	Attempt int
+	// Expected and Happened are prefilled: what the step was to do, and
+	// what went wrong when the runner knows it. The room may reword both.
+	Expected, Happened string
 	// Options the script allows: "retry", "skip", "abort".
 	Decisions []string
 	Approvers []Participant

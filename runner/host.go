@@ -84,10 +84,15 @@ func (r *Runner) Replay(primitive string, spec steps.Replay) (steps.Recorded, er
 		}
 		return rec, nil
 	}
-	if err := r.rerun(primitive, partial, spec.Void); err != nil {
+	seq, err := r.rerun(primitive, partial, spec.Void)
+	if err != nil {
 		return steps.Recorded{}, err
 	}
-	return steps.Recorded{Interrupted: len(partial) > 0}, nil
+	return steps.Recorded{Interrupted: len(partial) > 0, Voided: partial, VoidSeq: seq}, nil
+}
+
+func (r *Runner) Show(label, value string) {
+	r.shown = append(r.shown, room.Fact{Label: label, Value: value})
 }
 
 func (r *Runner) Append(typ, actor string, data any) error {

@@ -155,17 +155,17 @@ func (r *Runner) goLive() error {
 
 // rerun records that a primitive interrupted part way runs again from its
 // start, and which recorded events of its first run are void.
-func (r *Runner) rerun(primitive string, partial []transcript.Event, why string) error {
+func (r *Runner) rerun(primitive string, partial []transcript.Event, why string) (uint64, error) {
 	if len(partial) == 0 {
-		return nil
+		return 0, nil
 	}
 	seqs := make([]uint64, len(partial))
 	for i, e := range partial {
 		seqs[i] = e.Seq
 	}
-	_, err := r.append(evRerun, r.stepNumber(), r.actorID(), map[string]any{
+	e, err := r.append(evRerun, r.stepNumber(), r.actorID(), map[string]any{
 		"primitive": primitive, "void_events": seqs, "reason": why})
-	return err
+	return e.Seq, err
 }
 
 // once does one recorded thing: in replay it decodes the recorded result of
@@ -181,7 +181,7 @@ func once[T any](r *Runner, typ, step, actor string, do func() (T, error)) (T, e
 		err := json.Unmarshal(got[len(got)-1].Data, &v)
 		return v, err
 	}
-	if err := r.rerun(typ, partial, "interrupted before its result was recorded"); err != nil {
+	if _, err := r.rerun(typ, partial, "interrupted before its result was recorded"); err != nil {
 		return v, err
 	}
 	if v, err = do(); err != nil {

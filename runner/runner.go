@@ -77,6 +77,9 @@ type Runner struct {
 	act, step int
 	actor     *room.Participant
 	witnesses []room.Participant
+	// shown are the facts the running step's primitives produced, for its
+	// closing confirmation.
+	shown []room.Fact
 
 	session *steps.Session // the token and share sets of the primitives
 	// afterResume is the seq of the last resume event replay passed.
@@ -95,6 +98,7 @@ func New(script Script, w *transcript.Writer, recorded []transcript.Event, env E
 		env.Machine = steps.HostFacts
 	}
 	plan := script.Plan()
+	env.Roster = markRemote(env.Roster, plan.Roles)
 	r := &Runner{script: script, plan: plan, w: w, env: env, act: -1, step: -1,
 		replay: recorded, resumed: recorded != nil, fromResume: recorded != nil,
 		session: steps.NewSession(env.Sets, env.OpenToken, env.InitToken)}
@@ -237,4 +241,22 @@ func (r *Runner) actorID() string {
 		return ""
 	}
 	return r.actor.ID
+}
+
+// markRemote marks the participants whose every role is played from
+// elsewhere: what they confirm is typed for them.
+func markRemote(roster []room.Participant, roles []scripts.Role) []room.Participant {
+	remote := map[string]bool{}
+	for _, r := range roles {
+		remote[r.ID] = r.Remote
+	}
+	out := make([]room.Participant, len(roster))
+	for i, p := range roster {
+		p.Remote = len(p.Roles) > 0
+		for _, id := range p.Roles {
+			p.Remote = p.Remote && remote[id]
+		}
+		out[i] = p
+	}
+	return out
 }

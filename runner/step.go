@@ -25,6 +25,23 @@ type stepBegin struct {
 type stepEnd struct {
 	Status    string   `json:"status"` // done or skipped
 	Confirmed []string `json:"confirmed,omitempty"`
+	// ByPhone names, for each remote participant who confirmed, who typed
+	// the initials they gave.
+	ByPhone map[string]string `json:"by_phone,omitempty"`
+}
+
+// byPhone is who typed, for the remote people among ps, what they said.
+func byPhone(keyboard room.Participant, ps ...room.Participant) map[string]string {
+	var m map[string]string
+	for _, p := range ps {
+		if p.Remote {
+			if m == nil {
+				m = map[string]string{}
+			}
+			m[p.ID] = keyboard.ID
+		}
+	}
+	return m
 }
 
 // fatal marks errors after which the run cannot go on at all: the
@@ -36,6 +53,9 @@ func (f *fatal) Unwrap() error { return f.err }
 
 func (r *Runner) runStep(ctx context.Context, st *scripts.Step) error {
 	r.states[r.act][r.step] = room.StepCurrent
+	r.actor, r.witnesses = nil, nil
+	// The step panel moves on before the room is asked who acts in it.
+	r.progress()
 	for attempt := 1; ; attempt++ {
 		err := r.attempt(ctx, st, attempt)
 		if err == nil {
@@ -83,7 +103,7 @@ func stopping(ctx context.Context, err error) bool {
 }
 
 func (r *Runner) attempt(ctx context.Context, st *scripts.Step, attempt int) error {
-	r.actor, r.witnesses = nil, nil
+	r.actor, r.witnesses, r.shown = nil, nil, nil
 	got, partial, err := r.recorded(st.Number, evStepBegin)
 	if err != nil {
 		return r.wrap(err)
@@ -115,11 +135,12 @@ func (r *Runner) attempt(ctx context.Context, st *scripts.Step, attempt int) err
 		}
 	}
 	_, err = once(r, evStepEnd, st.Number, r.actor.ID, func() (stepEnd, error) {
-		if err := r.env.UI.Confirm(ctx, room.Confirmation{Step: r.stepView(st), Actor: *r.actor,
-			Witnesses: r.witnesses, CheckInitials: room.CheckInitials}); err != nil {
+		if err := r.env.UI.Confirm(ctx, room.Confirmation{Step: r.stepView(st), Shows: r.shown, Actor: *r.actor,
+			Witnesses: r.witnesses, Keyboard: *r.actor, CheckInitials: room.CheckInitials}); err != nil {
 			return stepEnd{}, err
 		}
-		return stepEnd{Status: "done", Confirmed: append([]string{r.actor.ID}, steps.IDs(r.witnesses)...)}, nil
+		return stepEnd{Status: "done", Confirmed: append([]string{r.actor.ID}, steps.IDs(r.witnesses)...),
+			ByPhone: byPhone(*r.actor, r.witnesses...)}, nil
 	})
 	return r.wrap(err)
 }
@@ -157,7 +178,9 @@ func (r *Runner) exception(ctx context.Context, st *scripts.Step, cause error, a
 }
 
 func (r *Runner) askException(ctx context.Context, st *scripts.Step, cause error, attempt int) (steps.ExceptionData, error) {
-	form := room.ExceptionForm{Step: r.stepView(st), Attempt: attempt, Decisions: decisions(st), Approvers: r.approvers()}
+	what, _, _ := strings.Cut(strings.TrimSpace(st.Text), "\n")
+	form := room.ExceptionForm{Step: r.stepView(st), Attempt: attempt, Decisions: decisions(st), Approvers: r.approvers(),
+		Expected: fmt.Sprintf("step %s completes: %s", st.Number, what)}
 	raised := "operator"
 	if !errors.Is(cause, room.ErrException) {
 		raised = "failure"
@@ -196,16 +219,24 @@ func decisions(st *scripts.Step) []string {
 	if !slices.Contains(d, string(scripts.FailAbort)) {
 		d = append(d, string(scripts.FailAbort))
 	}
+	// The form offers its first decision: trying again comes before giving
+	// up, whatever order the script lists them in.
+	if i := slices.Index(d, string(scripts.FailRetry)); i > 0 {
+		d = append(append([]string{d[i]}, d[:i]...), d[i+1:]...)
+	}
 	return d
 }
 
-// approvers lists who may approve an exception: the step's witnesses first,
-// then everyone else but the actor.
+// approvers lists who may approve an exception: the step's witnesses in the
+// room first, then everyone else in the room but the actor, and those on the
+// phone last, since the form offers its first approver.
 func (r *Runner) approvers() []room.Participant {
-	out := append([]room.Participant(nil), r.witnesses...)
-	for _, p := range r.env.Roster {
-		if (r.actor == nil || p.ID != r.actor.ID) && !containsP(out, p.ID) {
-			out = append(out, p)
+	var out []room.Participant
+	for _, remote := range []bool{false, true} {
+		for _, p := range append(append([]room.Participant(nil), r.witnesses...), r.env.Roster...) {
+			if p.Remote == remote && (r.actor == nil || p.ID != r.actor.ID) && !containsP(out, p.ID) {
+				out = append(out, p)
+			}
 		}
 	}
 	if len(out) == 0 && r.actor != nil {

@@ -105,10 +105,12 @@ func (f *fields) int(key string, def int) int {
 	}
 }
 
-func (f *fields) bool(key string) bool {
+func (f *fields) bool(key string) bool { return f.boolOr(key, false) }
+
+func (f *fields) boolOr(key string, def bool) bool {
 	switch v := f.get(key).(type) {
 	case *lua.LNilType:
-		return false
+		return def
 	case lua.LBool:
 		return bool(v)
 	default:
@@ -176,7 +178,7 @@ func (f *fields) Text(i int, required bool) string        { return f.pos(i, requ
 func (f *fields) String(key string, required bool) string { return f.str(key, required) }
 func (f *fields) Content(key string) string               { return f.raw(key, true) }
 func (f *fields) Int(key string, def int) int             { return f.int(key, def) }
-func (f *fields) Bool(key string) bool                    { return f.bool(key) }
+func (f *fields) Bool(key string, def bool) bool          { return f.boolOr(key, def) }
 func (f *fields) Strings(key string) []string             { return f.strs(key) }
 
 func (f *fields) Input(key string) string {

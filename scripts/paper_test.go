@@ -82,18 +82,18 @@ func TestPaperUnknownFormat(t *testing.T) {
 	}
 }
 
-// In Markdown, what a step does is plain text: a pattern's * and a label's
-// <tag> are escaped, so the printed page shows them as written.
+// In Markdown, what a step does is plain text: a description's * and a
+// label's <tag> are escaped, so the printed page shows them as written.
 func TestPaperMarkdownEscapes(t *testing.T) {
 	path := writeScript(t, `act "A" { step { by = "CA", witness = "IW", "Record.", run = function()
-  record { "<serial>", pattern = "^.*%d*$" }
+  record { "<serial>", pattern = "^.*%d*$", describe = "the *serial* digits" }
 end } }`)
 	s := load(t, path, scripts.Options{})
 	var b bytes.Buffer
 	if err := scripts.WritePaper(&b, s.Plan(), scripts.Paper{}); err != nil {
 		t.Fatal(err)
 	}
-	if want := `- Record \<serial\> (pattern ^.\*%d\*$): ____________`; !strings.Contains(b.String(), want) {
+	if want := `- Record \<serial\> (the \*serial\* digits): ____________`; !strings.Contains(b.String(), want) {
 		t.Errorf("markdown lacks %q:\n%s", want, b.String())
 	}
 }

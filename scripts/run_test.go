@@ -72,7 +72,7 @@ end } }`)
 		steps.Record{At: steps.At{Name: "record", File: "c.lua", Line: 3}, Label: "bag", Pattern: "^%u%u%d+$"},
 		steps.GenerateKey{At: steps.At{Name: "hsm.generate_key", File: "c.lua", Line: 4}, Label: "k", Type: "ed25519"},
 		steps.Artifact{At: steps.At{Name: "artifact", File: "c.lua", Line: 5}, File: "k.pub", Content: "AB123:PUB"},
-		steps.VerifyOOB{At: steps.At{Name: "verify_out_of_band", File: "c.lua", Line: 6}, Input: "csr", With: "IW"},
+		steps.VerifyOOB{At: steps.At{Name: "verify_out_of_band", File: "c.lua", Line: 6}, Input: "csr", With: "IW", Blind: true},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("requests:\n got %#v\nwant %#v", got, want)

@@ -52,7 +52,7 @@ type DNSSECSignKSR struct {
 func init() {
 	register(Primitive{Name: "dnssec.sign_ksr", Parse: func(a Args, at At) (Call, error) {
 		c := DNSSECSignKSR{At: at, Policy: a.Strings("policy"), KSR: a.Input("ksr"), Previous: a.Input("previous"), Sign: a.Strings("sign"), Publish: a.Strings("publish"),
-			Revoke: a.Strings("revoke"), Out: a.String("out", true), AllowECDSA: a.Bool("allow_ecdsa"), AllowEdDSA: a.Bool("allow_eddsa")}
+			Revoke: a.Strings("revoke"), Out: a.String("out", true), AllowECDSA: a.Bool("allow_ecdsa", false), AllowEdDSA: a.Bool("allow_eddsa", false)}
 		if c.KSR == "" {
 			return nil, errors.New("ksr: the KSR input is required")
 		}

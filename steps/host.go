@@ -42,6 +42,9 @@ type Host interface {
 
 	// Prompts puts questions to the room.
 	Prompts() room.Prompts
+	// Show adds a fact the step produced to what its actor and witnesses
+	// are shown when they confirm the step.
+	Show(label, value string)
 	// View is the running step as shown, its instruction replaced by text.
 	View(text string) room.StepView
 	// Pick asks which participant holding role, not among taken, does what
@@ -81,8 +84,11 @@ type Recorded struct {
 	Data json.RawMessage
 	// Steps are the types of the events recorded before the final one.
 	Steps []string
-	// Interrupted is set, live, when an interrupted first run was voided.
+	// Interrupted is set, live, when an interrupted first run was voided:
+	// Voided are its events, and the event at VoidSeq records them void.
 	Interrupted bool
+	Voided      []transcript.Event
+	VoidSeq     uint64
 }
 
 // Found reports a recorded result.
@@ -133,7 +139,8 @@ func replaySigned(h Host, c Call, final, void string, v any, extra ...string) (R
 
 // confirmBy asks actor, then each witness, to confirm text.
 func confirmBy(ctx context.Context, h Host, text string, actor room.Participant, witnesses []room.Participant) error {
-	return h.Prompts().Confirm(ctx, room.Confirmation{Step: h.View(text), Actor: actor, Witnesses: witnesses, CheckInitials: room.CheckInitials})
+	return h.Prompts().Confirm(ctx, room.Confirmation{Step: h.View(text), Actor: actor, Witnesses: witnesses,
+		Keyboard: h.Actor(), CheckInitials: room.CheckInitials})
 }
 
 // confirmStep asks the step's actor and witnesses to confirm text.

@@ -3,11 +3,15 @@ package steps
 import (
 	"context"
 	"crypto"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // EvKey records a key generated on the token, with its public half.
@@ -78,6 +82,7 @@ func (g GenerateKey) Run(ctx context.Context, h Host) (any, error) {
 	}
 	if pub, err := parsePublicKey(d.PublicKey); err == nil {
 		h.Session().keys[d.Label] = pub
+		showKey(h, d.Label, pub)
 	} else if rec.Found() {
 		return nil, diverged(h, rec, "the public key of %s does not parse: %v", d.Label, err)
 	}
@@ -121,4 +126,28 @@ func (g GenerateKey) generate(ctx context.Context, h Host, mayExist bool) (keyDa
 		d.ID = hex.EncodeToString(k.ID())
 	}
 	return d, nil
+}
+
+// showKey puts a generated public key before the room with the fingerprints
+// its ecosystems compare: the SHA-256 of the SubjectPublicKeyInfo (what
+// certificate tools show) and OpenSSH's SHA256: form.
+func showKey(h Host, label string, pub crypto.PublicKey) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return
+	}
+	sum := sha256.Sum256(der)
+	h.Show("public key "+label+", SHA-256 of its SubjectPublicKeyInfo", colonHex(sum[:]))
+	if sp, err := ssh.NewPublicKey(pub); err == nil {
+		h.Show("public key "+label+", SSH fingerprint", ssh.FingerprintSHA256(sp))
+	}
+}
+
+// colonHex is b in the colon-separated hex that openssl prints.
+func colonHex(b []byte) string {
+	parts := make([]string, len(b))
+	for i, c := range b {
+		parts[i] = fmt.Sprintf("%02X", c)
+	}
+	return strings.Join(parts, ":")
 }

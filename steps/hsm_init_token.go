@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // EvInitToken records that a token was initialised; recovered is set when a
@@ -44,8 +45,16 @@ func (q InitToken) Lint(l Linter) {
 func (q InitToken) Run(ctx context.Context, h Host) (any, error) {
 	rec, err := h.Replay(q.Name, Replay{Final: []string{EvInitToken}, Steps: shareSteps,
 		Void: "the initialisation was interrupted before it was recorded"})
-	if err != nil || rec.Found() {
+	if err != nil {
 		return nil, err
+	}
+	if rec.Found() {
+		var d initData
+		if err := rec.Decode(&d); err != nil {
+			return nil, err
+		}
+		showToken(h, d.Token)
+		return nil, nil
 	}
 	s := h.Session()
 	if s.init == nil {
@@ -61,16 +70,48 @@ func (q InitToken) Run(ctx context.Context, h Host) (any, error) {
 		return nil, err
 	}
 	defer clear(user)
-	d := map[string]any{"uri": q.Token, "so_set": q.SOSet, "user_set": q.UserSet}
+	d := initData{URI: q.Token, SOSet: q.SOSet, UserSet: q.UserSet}
 	if err := s.init(q.Token, so, user); err != nil {
 		if !h.Resumed() || !s.initialisedWith(q.Token, user) {
 			return nil, fmt.Errorf("initialising the token: %w", err)
 		}
 		// The interrupted run initialised the token just before it
 		// stopped: the token takes the user secret, so it is ours.
-		d["recovered"] = true
+		d.Recovered = true
 	}
-	return nil, h.Append(EvInitToken, "", d)
+	// What the room sees is the token as it now stands, read back from it.
+	if tok, err := s.openToken(q.Token); err == nil {
+		d.Token = tok.Describe()
+	}
+	if err := h.Append(EvInitToken, "", d); err != nil {
+		return nil, err
+	}
+	showToken(h, d.Token)
+	return nil, nil
+}
+
+// initData is the data of hsm.token_initialised.
+type initData struct {
+	URI       string            `json:"uri"`
+	SOSet     string            `json:"so_set"`
+	UserSet   string            `json:"user_set"`
+	Recovered bool              `json:"recovered,omitempty"`
+	Token     map[string]string `json:"token,omitempty"`
+}
+
+// showToken puts what identifies a token before the room: the facts a
+// witness compares with the device's label and the vendor's paperwork.
+func showToken(h Host, facts map[string]string) {
+	if len(facts) == 0 {
+		return
+	}
+	var parts []string
+	for _, k := range []string{"label", "serial", "manufacturer", "model", "firmware", "user_pin", "so_pin"} {
+		if v := facts[k]; v != "" {
+			parts = append(parts, strings.ReplaceAll(k, "_", " ")+" "+v)
+		}
+	}
+	h.Show("token", strings.Join(parts, "\n"))
 }
 
 // initialisedWith reports whether the token accepts the user secret.

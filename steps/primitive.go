@@ -114,7 +114,8 @@ type Args interface {
 	Content(key string) string
 	// Int is a whole number from 0 to 1000, def when absent.
 	Int(key string, def int) int
-	Bool(key string) bool
+	// Bool is true or false, def when absent.
+	Bool(key string, def bool) bool
 	// Strings is a string or a list of strings.
 	Strings(key string) []string
 	// Input is an input reference (input "ksr", or the bare name) in field

@@ -34,7 +34,12 @@ func (s Signoff) Run(ctx context.Context, h Host) (any, error) {
 		if err := confirmBy(ctx, h, text, p, nil); err != nil {
 			return nil, err
 		}
-		if err := h.Append(EvSignoffParticipant, p.ID, map[string]string{"participant": p.ID}); err != nil {
+		d := map[string]string{"participant": p.ID}
+		if p.Remote {
+			// Given by phone: the record says who typed it.
+			d["by_phone_typed_by"] = h.Actor().ID
+		}
+		if err := h.Append(EvSignoffParticipant, p.ID, d); err != nil {
 			return nil, err
 		}
 	}

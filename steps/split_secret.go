@@ -2,36 +2,50 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/shares"
 )
 
-// Events of a split: the public record, each sheet as its holder took it,
-// each share typed back, and the end of the split.
+// Events of a split: the screen checked, the public record, each sheet as
+// its holder took it, each share typed back (and each sheet shown again to
+// fix a copy), and the end of the split.
 const (
+	EvSplitScreen   = "split.screen"
 	EvSecretSplit   = "secret.split"
 	EvSheetShown    = "sheet.shown"
+	EvSheetReshown  = "sheet.reshown"
 	EvShareVerified = "share.verified"
 	EvSplitDone     = "split.done"
 )
 
+// screenChecks are what the administrator confirms before the first sheet is
+// on the screen; a script adds its own with before = { ... }.
+var screenChecks = []string{
+	"No projector or second display shows this screen: it is off or switched to another source.",
+	"No camera or screen recording can see this screen while a sheet is on it.",
+}
+
 // SplitSecret: generate a secret, split it m-of-n to holders of a role, show
-// each holder their sheet, then verify back a threshold of shares.
-// Lua: split_secret { set = "hsm-user", label = "...", holders = "CO", m = 3, n = 5 }
+// each holder their sheet, then have every holder type their share back.
+// Lua: split_secret { set = "hsm-user", label = "...", holders = "CO", m = 3, n = 5, before = { "..." } }
 type SplitSecret struct {
 	At
 	Set     string
 	Label   string
 	Holders string // role id
 	M, N    int
+	// Before are the script's own checks of the screen, after screenChecks.
+	Before []string
 }
 
 func init() {
 	register(Primitive{Name: "split_secret", Parse: func(a Args, at At) (Call, error) {
 		s := SplitSecret{At: at, Set: a.String("set", true), Label: a.String("label", false),
-			Holders: a.String("holders", true), M: a.Int("m", 0), N: a.Int("n", 0)}
+			Holders: a.String("holders", true), M: a.Int("m", 0), N: a.Int("n", 0), Before: a.Strings("before")}
 		if s.Label == "" {
 			// Every sheet carries a label; the set's name is the least one.
 			s.Label = s.Set
@@ -49,7 +63,7 @@ func (s SplitSecret) Brief() string {
 }
 
 func (s SplitSecret) Paper() string {
-	return fmt.Sprintf("Generate secret %q (share set %s) and split it %d-of-%d among the %s holders; each holder receives their sheet alone; %d holders re-enter their share", s.Label, s.Set, s.M, s.N, s.Holders, s.M)
+	return fmt.Sprintf("Generate secret %q (share set %s) and split it %d-of-%d among the %s holders; the administrator checks that nothing projects or records the screen; each holder receives their sheet alone; all %d holders re-enter their share", s.Label, s.Set, s.M, s.N, s.Holders, s.N)
 }
 
 func (s SplitSecret) Lint(l Linter) {
@@ -67,12 +81,14 @@ type splitData struct {
 	Holders []string       `json:"holders"`
 }
 
-// Run generates a secret, splits it, shows each holder their sheet alone,
-// and has a threshold of holders enter their share back before the step
-// ends, so no one leaves with a sheet they cannot use.
+// Run checks the screen, generates a secret, splits it, shows each holder
+// their sheet alone, and has every holder enter their share back before the
+// step ends: a miscopied sheet is found while the secret is still here to
+// show it again, not at the next ceremony.
 func (s SplitSecret) Run(ctx context.Context, h Host) (any, error) {
-	rec, err := h.Replay(s.Name, Replay{Final: []string{EvSplitDone}, Steps: []string{EvSecretSplit, EvSheetShown, EvShareVerified, EvShareRejected},
-		Void: "the secret of an interrupted split is gone; the set is split afresh and every sheet shown before is void"})
+	rec, err := h.Replay(s.Name, Replay{Final: []string{EvSplitDone},
+		Steps: []string{EvSplitScreen, EvSecretSplit, EvSheetShown, EvSheetReshown, EvShareVerified, EvShareRejected},
+		Void:  "the secret of an interrupted split is gone; the set is split afresh and every sheet shown before is void"})
 	if err != nil {
 		return nil, err
 	}
@@ -82,6 +98,7 @@ func (s SplitSecret) Run(ctx context.Context, h Host) (any, error) {
 			return nil, err
 		}
 		h.Session().setSet(s.Set, &set{rec: d.Record, holders: d.Holders})
+		s.show(h, d.Record)
 		return nil, nil
 	}
 	hs := holders(h, s.Holders)
@@ -89,6 +106,10 @@ func (s SplitSecret) Run(ctx context.Context, h Host) (any, error) {
 		return nil, fmt.Errorf("split %s: %d holders of %s are needed, the roster has %d", s.Set, s.N, s.Holders, len(hs))
 	}
 	hs = hs[:s.N]
+	void := voidSheets(s.Set, rec)
+	if err := s.checkScreen(ctx, h, void); err != nil {
+		return nil, err
+	}
 	secret, record, parts, err := shares.Split(s.Label, s.M, s.N)
 	if err != nil {
 		return nil, err
@@ -103,45 +124,110 @@ func (s SplitSecret) Run(ctx context.Context, h Host) (any, error) {
 	if err := h.Append(EvSecretSplit, "", d); err != nil {
 		return nil, err
 	}
+	sheets := make([]room.Sheet, len(hs))
 	now := h.Now().UTC()
 	for i, holder := range hs {
 		sh := parts[i]
-		sheet := room.Sheet{Holder: holder, Title: fmt.Sprintf("%s: share %d of %d", record.Label, i+1, record.N),
-			Label: record.Label, Body: sh.SheetText(holder.Name, now), Words: sh.Words()}
-		if err := h.Prompts().Sheet(ctx, sheet); err != nil {
+		sheets[i] = room.Sheet{Holder: holder, Title: fmt.Sprintf("%s: share %d of %d", record.Label, i+1, record.N),
+			Label: record.Label, Body: sh.SheetText(holder.Name, now), Words: sh.Words(),
+			Set: record.SetID, Fingerprint: sh.Fingerprint(), Index: i + 1, M: record.M, N: record.N,
+			Date: now.Format("2006-01-02"), Void: void}
+		if err := h.Prompts().Sheet(ctx, sheets[i]); err != nil {
 			return nil, err
 		}
 		if err := h.Append(EvSheetShown, holder.ID, shareData{Set: s.Set, Holder: holder.ID, Index: i + 1, Fingerprint: sh.Fingerprint()}); err != nil {
 			return nil, err
 		}
 	}
-	if err := s.verifyBack(ctx, h, record, parts, hs); err != nil {
+	if err := s.verifyBack(ctx, h, record, parts, hs, sheets); err != nil {
 		return nil, err
 	}
 	if err := h.Append(EvSplitDone, "", d); err != nil {
 		return nil, err
 	}
 	h.Session().setSet(s.Set, &set{rec: record, holders: d.Holders, secret: append([]byte(nil), secret...)})
+	s.show(h, record)
 	return nil, nil
 }
 
-// verifyBack has m holders each type their own share back from the sheet.
-func (s SplitSecret) verifyBack(ctx context.Context, h Host, rec *shares.Record, parts []*shares.Share, hs []room.Participant) error {
+func (s SplitSecret) show(h Host, rec *shares.Record) {
+	h.Show("share set "+s.Set, fmt.Sprintf("%s, %d of %d, set id %s, every holder's copy checked", rec.Label, rec.M, rec.N, rec.SetID))
+}
+
+// checkScreen has the administrator confirm, before any sheet is shown,
+// that the screen reaches no one but the room: a sheet on a projector or in
+// a recording is a sheet copied.
+func (s SplitSecret) checkScreen(ctx context.Context, h Host, void string) error {
+	items := append(append([]string(nil), screenChecks...), s.Before...)
+	text := fmt.Sprintf("Before the sheets of %s are shown, check the screen:\n\n", s.Label)
+	if void != "" {
+		text = void + "\n\n" + text
+	}
+	for _, it := range items {
+		text += "- " + it + "\n"
+	}
+	if err := confirmBy(ctx, h, text, h.Actor(), nil); err != nil {
+		return err
+	}
+	return h.Append(EvSplitScreen, "", map[string]any{"set": s.Set, "checks": items})
+}
+
+// voidSheets is what the room is told when an interrupted split of set was
+// made void: which of its sheets had been handed out, and where the record
+// says so.
+func voidSheets(set string, rec Recorded) string {
+	if !rec.Interrupted {
+		return ""
+	}
+	var shown []string
+	for _, e := range rec.Voided {
+		if e.Type == EvSheetShown {
+			shown = append(shown, fmt.Sprintf("%s (event %d)", e.Actor, e.Seq))
+		}
+	}
+	what := "no sheet had been shown"
+	if len(shown) > 0 {
+		what = "sheets were shown to " + strings.Join(shown, ", ")
+	}
+	return fmt.Sprintf("EVERY EARLIER SHEET OF SET %s IS VOID. An earlier split of this set was interrupted: %s. "+
+		"Event %d of the transcript records those events as void. Destroy every earlier sheet of %s; only the sheets shown now count.",
+		strings.ToUpper(set), what, rec.VoidSeq, set)
+}
+
+// verifyBack has every holder type their own share back from the sheet. A
+// holder whose copy does not check may see their sheet again, which is
+// recorded, and types it back once more.
+func (s SplitSecret) verifyBack(ctx context.Context, h Host, rec *shares.Record, parts []*shares.Share, hs []room.Participant, sheets []room.Sheet) error {
 	pending := hs
-	for k := 1; k <= rec.M; k++ {
-		holder, err := PickFrom(ctx, h.Prompts(), fmt.Sprintf("Step %s: who types their share back (%d of %d)?", h.Step(), k, rec.M), pending)
+	for k := 1; k <= rec.N; k++ {
+		holder, err := PickFrom(ctx, h.Prompts(), fmt.Sprintf("Step %s: who types their share back (%d of %d)?", h.Step(), k, rec.N), pending)
 		if err != nil {
 			return err
 		}
 		idx := indexOf(hs, holder.ID)
 		want := parts[idx]
-		err = h.Prompts().Share(ctx, shareEntry(holder, rec, k, rec.M, func(words []string) error {
-			if err := typedBack(rec, want, words); err != nil {
-				h.Append(EvShareRejected, holder.ID, shareData{Set: s.Set, Holder: holder.ID, Reason: err.Error()})
+		for {
+			entry := shareEntry(holder, rec, k, rec.N, func(words []string) error {
+				if err := typedBack(rec, want, words); err != nil {
+					h.Append(EvShareRejected, holder.ID, shareData{Set: s.Set, Holder: holder.ID, Reason: err.Error()})
+					return err
+				}
+				return h.Append(EvShareVerified, holder.ID, shareData{Set: s.Set, Holder: holder.ID, Index: idx + 1, Fingerprint: want.Fingerprint()})
+			})
+			entry.Reshow = true
+			err = h.Prompts().Share(ctx, entry)
+			if !errors.Is(err, room.ErrShowSheet) {
+				break
+			}
+			again := sheets[idx]
+			again.Again, again.Void = true, ""
+			if err := h.Prompts().Sheet(ctx, again); err != nil {
 				return err
 			}
-			return h.Append(EvShareVerified, holder.ID, shareData{Set: s.Set, Holder: holder.ID, Index: idx + 1, Fingerprint: want.Fingerprint()})
-		}))
+			if err := h.Append(EvSheetReshown, holder.ID, shareData{Set: s.Set, Holder: holder.ID, Index: idx + 1, Fingerprint: want.Fingerprint()}); err != nil {
+				return err
+			}
+		}
 		if err != nil {
 			return err
 		}

@@ -18,9 +18,12 @@ const (
 	EvOOBMismatch  = "oob.mismatch"
 )
 
-// VerifyOOB: the SHA-256 of an input is read back by a remote party and
-// compared; blind keeps it off the screen until the read-back is typed.
-// Lua: verify_out_of_band { input "ksr", with = "ZSKO", blind = true } -> true
+// VerifyOOB: the SHA-256 of an input is read by a remote party from their
+// own copy and compared. It is blind unless the script says otherwise: the
+// hash stays off the screen until the read-back is typed, so that the one
+// typing cannot copy what they should be hearing. blind = false is for a
+// remote party who has no copy and hears the hash from the room.
+// Lua: verify_out_of_band { input "ksr", with = "ZSKO" } -> true
 type VerifyOOB struct {
 	At
 	Input string // declared input name
@@ -30,7 +33,7 @@ type VerifyOOB struct {
 
 func init() {
 	register(Primitive{Name: "verify_out_of_band", Parse: func(a Args, at At) (Call, error) {
-		v := VerifyOOB{At: at, Input: a.Input(""), With: a.String("with", true), Blind: a.Bool("blind")}
+		v := VerifyOOB{At: at, Input: a.Input(""), With: a.String("with", true), Blind: a.Bool("blind", true)}
 		if v.Input == "" {
 			return nil, errors.New("name the input first, as in verify_out_of_band { input \"ksr\", with = \"ZSKO\" }")
 		}
@@ -62,9 +65,11 @@ type oobData struct {
 	At       int    `json:"first_difference,omitempty"` // 1-based
 }
 
-// Run shows the input's hash, has the remote party read it back, and
-// compares in the tool. The first well-formed read-back that differs halts
-// the step: a comparison is never retried silently until it passes.
+// Run has the remote party read the input's hash and compares in the tool.
+// The first well-formed read-back that differs is recorded, shown beside the
+// hash with the difference marked, and halts the step: a comparison is never
+// retried silently until it passes, but the room's exception form offers a
+// retry first.
 func (v VerifyOOB) Run(ctx context.Context, h Host) (any, error) {
 	rec, err := h.Replay(v.Name, Replay{Final: []string{EvOOBConfirmed}, Steps: []string{EvOOBMismatch},
 		Void: "the comparison was interrupted and is made again"})
@@ -77,6 +82,7 @@ func (v VerifyOOB) Run(ctx context.Context, h Host) (any, error) {
 			return false, err
 		}
 		h.Session().confirmed[v.Input] = d.SHA256
+		v.show(h, d.SHA256, d.Remote)
 		return true, nil
 	}
 	content, err := h.Input(v.Input)
@@ -88,8 +94,6 @@ func (v VerifyOOB) Run(ctx context.Context, h Host) (any, error) {
 	if err != nil {
 		return false, err
 	}
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var (
 		mu       sync.Mutex
 		mismatch error
@@ -106,12 +110,11 @@ func (v VerifyOOB) Run(ctx context.Context, h Host) (any, error) {
 					mismatch = err
 					recErr = h.Append(EvOOBMismatch, remote.ID, oobData{Input: v.Input, SHA256: d.Hex,
 						Remote: remote.ID, ReadBack: strings.Join(strings.Fields(readBack), " "), At: at + 1})
-					cancel()
 				}
 			}
 			return at, err
 		}}
-	err = h.Prompts().Compare(cctx, cmp)
+	err = h.Prompts().Compare(ctx, cmp)
 	mu.Lock()
 	defer mu.Unlock()
 	switch {
@@ -126,7 +129,16 @@ func (v VerifyOOB) Run(ctx context.Context, h Host) (any, error) {
 		return false, err
 	}
 	h.Session().confirmed[v.Input] = d.Hex
+	v.show(h, d.Hex, remote.ID)
 	return true, nil
+}
+
+func (v VerifyOOB) show(h Host, hex, remote string) {
+	who := remote
+	if p, ok := participant(h, remote); ok {
+		who = p.Name
+	}
+	h.Show("SHA-256 of "+h.InputTitle(v.Input)+", read back by "+who, hex)
 }
 
 // remote is who reads back: the step's witness in that role when there is

@@ -25,14 +25,16 @@ var (
 	keyDown   = key.NewBinding(key.WithKeys("down", "j"))
 	keyChoose = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose"))
 
-	keyConfirm = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm"))
-	keySubmit  = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "submit"))
-	keyCheck   = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "check the read-back"))
-	keyClear   = key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "clear"))
-	keyErase   = key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "correct"))
+	keyConfirm      = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm"))
+	keySubmit       = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "submit"))
+	keyCheck        = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "check the read-back"))
+	keyMismatchNext = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "record the exception"))
+	keyClear        = key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "clear"))
+	keyErase        = key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "correct"))
 
 	keySheetShow = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "show the sheet"))
 	keySheetDone = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "done: clear the screen"))
+	keyReshow    = key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "see my sheet again"))
 
 	keyNextWord  = key.NewBinding(key.WithKeys("space", "tab", "enter"), key.WithHelp("space/tab/enter", "next word"))
 	keyClearWord = key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "clear word"))

@@ -205,6 +205,12 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, keyLeave):
 		m.quitField = newTextLine()
 		m.quitErr = ""
+		if m.pending != nil {
+			if p, ok := m.pending.prompt.(*sheeter); ok {
+				// Staying brings back the look-away screen, never the sheet.
+				p.hide()
+			}
+		}
 		return nil
 	case key.Matches(k, keyException):
 		switch {

@@ -24,6 +24,8 @@ type shareEntry struct {
 	hint, err string
 	// checking is set while Submit runs.
 	checking bool
+	// reshow offers the holder their sheet again once a share was refused.
+	reshow key.Binding
 }
 
 // suggester is an error that knows the valid words nearest to a mistyped
@@ -31,7 +33,11 @@ type shareEntry struct {
 // they are for the eyes of the person typing only.
 type suggester interface{ Suggestions() []string }
 
-func newShareEntry(s room.ShareEntry) *shareEntry { return &shareEntry{s: s} }
+func newShareEntry(s room.ShareEntry) *shareEntry {
+	p := &shareEntry{s: s, reshow: keyReshow}
+	p.reshow.SetEnabled(false)
+	return p
+}
 
 func (p *shareEntry) title() string {
 	return fmt.Sprintf("Share entry · %s · share %d of %d", p.s.Holder.Name, p.s.K, p.s.M)
@@ -39,12 +45,15 @@ func (p *shareEntry) title() string {
 func (p *shareEntry) wide() bool { return true }
 func (p *shareEntry) clears()    {}
 
-// paste is refused: a share is typed from its paper sheet, and a share in a
-// clipboard is a share stored somewhere it must not be.
-func (p *shareEntry) paste(string) {}
+// paste is refused, and says why: a share is typed from its paper sheet, and
+// a share in a clipboard is a share stored somewhere it must not be. What was
+// pasted is not looked at.
+func (p *shareEntry) paste(string) {
+	p.err = "pasting is refused: type the share from your paper sheet, and clear the clipboard it was copied to"
+}
 
 func (p *shareEntry) keys() []key.Binding {
-	return []key.Binding{keyNextWord, keyErase, keyClearWord}
+	return []key.Binding{keyNextWord, keyErase, keyClearWord, p.reshow}
 }
 
 func (p *shareEntry) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
@@ -52,6 +61,10 @@ func (p *shareEntry) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
 		return result{}, false, nil
 	}
 	switch {
+	case key.Matches(k, p.reshow):
+		p.clearBuf()
+		p.words = nil
+		return result{err: room.ErrShowSheet}, true, nil
 	case key.Matches(k, keyNextWord):
 		return p.next()
 	case key.Matches(k, keyErase):
@@ -144,6 +157,10 @@ func (p *shareEntry) submitted(err error) (result, bool, tea.Cmd) {
 	p.checking = false
 	if err != nil {
 		p.err = "share not accepted: " + err.Error() + ". Type the whole share again from word 1"
+		if p.s.Reshow {
+			p.err += ", or press ctrl+r to see your sheet again and correct your copy"
+			p.reshow.SetEnabled(true)
+		}
 		return result{}, false, nil
 	}
 	return result{}, true, nil

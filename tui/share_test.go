@@ -165,23 +165,37 @@ var (
 )
 
 // checkReadBack is a runner-side comparison: hex digits or words, spaces
-// ignored, the index of the first difference.
+// ignored. A read-back of the wrong length is unreadable (-1 and an error);
+// a whole one that differs returns the index of the first difference.
 func checkReadBack(s string) (int, error) {
 	f := strings.Fields(strings.ToLower(s))
 	if hex := strings.Join(f, ""); strings.Trim(hex, "0123456789abcdef") == "" {
+		if len(hex) != len(kskHex) {
+			return -1, fmt.Errorf("%d of %d hex digits", len(hex), len(kskHex))
+		}
 		for i := range kskHex {
-			if i >= len(hex) || hex[i] != kskHex[i] {
-				return i, nil
+			if hex[i] != kskHex[i] {
+				return i, fmt.Errorf("the read-back differs at hex digit %d", i+1)
 			}
 		}
 		return -1, nil
 	}
+	if len(f) != len(kskWords) {
+		return -1, fmt.Errorf("%d of %d words", len(f), len(kskWords))
+	}
 	for i, w := range kskWords {
-		if i >= len(f) || f[i] != strings.ToLower(w) {
-			return i, nil
+		if f[i] != strings.ToLower(w) {
+			return i, fmt.Errorf("the read-back differs at word %d", i+1)
 		}
 	}
 	return -1, nil
+}
+
+// misheard is the hash's words with word i replaced by w.
+func misheard(i int, w string) string {
+	words := append([]string(nil), kskWords...)
+	words[i] = w
+	return strings.Join(words, " ")
 }
 
 func comparison(check func(string) (int, error)) room.Comparison {
@@ -192,6 +206,7 @@ func comparison(check func(string) (int, error)) room.Comparison {
 }
 
 func TestCompare(t *testing.T) {
+	wrongHex := kskHex[:31] + "9" + kskHex[32:]
 	cases := []struct {
 		name, readBack, want string
 		w, h                 int
@@ -199,11 +214,11 @@ func TestCompare(t *testing.T) {
 		lit string // highlighted as the first difference
 	}{
 		{"start", "", "Read back:", 80, 24, ""},
-		{"hex_differs", "9c4f 1a7b e03d 58c2 6e1f 90ab 7d35 c4e9", "hex digit 32", 80, 24, "c4e8"},
-		{"words_differ", "ratchet disbelief bison hamburger reform conformist endive", "word 7", 80, 24, "endow"},
+		{"hex_differs", wrongHex, "MISMATCH from hex digit 32", 80, 24, "c4e8"},
+		{"words_differ", misheard(6, "endive"), "MISMATCH from word 7", 80, 24, "endow"},
 		{"start_120x40", "", "Read back:", 120, 40, ""},
 		// Short of room, the refusal stays and blank lines go.
-		{"words_differ_80x20", "ratchet disbelief bison hamburger reform conformist endive", "word 7", 80, 20, "endow"},
+		{"words_differ_80x20", misheard(6, "endive"), "MISMATCH from word 7", 80, 20, "endow"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -221,12 +236,20 @@ func TestCompare(t *testing.T) {
 				t.Errorf("%q highlighted %d times, want once", c.lit, lit)
 			}
 			pending(t, got)
+			if c.lit == "" {
+				return
+			}
+			// A mismatch ends the comparison once the room has seen it.
+			r.keys("enter")
+			if _, err := await(t, got); err == nil || !strings.Contains(err.Error(), "differs at") {
+				t.Fatalf("Compare after a mismatch = %v, want Check's error", err)
+			}
 		})
 	}
 }
 
 // TestCompareNeedsTheReadBack shows that neither an empty answer nor a
-// partial one passes: only what Check calls a match ends the prompt.
+// partial one passes or ends the prompt: only what Check calls a match does.
 func TestCompareNeedsTheReadBack(t *testing.T) {
 	r := newKSK(t, 80, 24)
 	got := ask(r, noValue(func(ctx context.Context) error { return r.ui.Compare(ctx, comparison(nil)) }))
@@ -235,7 +258,7 @@ func TestCompareNeedsTheReadBack(t *testing.T) {
 	r.waitFor("type what Zed Zimmer reads back")
 	r.tm.Type("yes")
 	r.keys("enter")
-	r.waitFor("word 1")
+	r.waitFor("1 of 32 words")
 	pending(t, got)
 	for range len("yes") {
 		r.keys("backspace")
@@ -331,22 +354,31 @@ func TestExceptionKeyWaitsForTheCheck(t *testing.T) {
 }
 
 // TestCompareBlind: a blind comparison keeps the hash off the screen while
-// the read-back is typed, and shows it, the first difference marked, once
-// a read-back was compared.
+// the read-back is typed, and shows it beside what was heard, the first
+// difference marked, once a read-back was compared.
 func TestCompareBlind(t *testing.T) {
 	r := newKSK(t, 80, 24)
 	blind := comparison(nil)
 	blind.Blind = true
 	got := ask(r, noValue(func(ctx context.Context) error { return r.ui.Compare(ctx, blind) }))
-	r.waitFor("The hash is not shown: Zed Zimmer reads it from their own copy first.")
+	r.waitFor("The hash is not shown: Zed Zimmer reads it")
+	t.Run("typing", func(t *testing.T) { r.t = t; r.golden() })
+	r.t = t
 	if scr := r.screen(); strings.Contains(scr, kskHex[:4]) || strings.Contains(strings.ToLower(scr), strings.ToLower(kskWords[0])) {
 		t.Fatalf("the hash is on the screen before the read-back:\n%s", scr)
 	}
-	r.tm.Type("ratchet disbelief bison hamburger reform conformist endive")
+	r.tm.Type(misheard(6, "endive"))
 	r.keys("enter")
 	r.waitFor("word 7")
-	if scr := r.screen(); !strings.Contains(strings.ToLower(scr), strings.ToLower(kskWords[0])) {
-		t.Fatalf("after a mismatch the hash is not shown:\n%s", scr)
+	t.Run("mismatch", func(t *testing.T) { r.t = t; r.golden() })
+	r.t = t
+	scr := r.screen()
+	if !strings.Contains(scr, "Read back by Zed Zimmer") || !strings.Contains(scr, "endive") || !strings.Contains(scr, "endow") {
+		t.Fatalf("after a mismatch the hash and the read-back are not both shown:\n%s", scr)
 	}
 	pending(t, got)
+	r.keys("enter")
+	if _, err := await(t, got); err == nil {
+		t.Fatal("a mismatch ended the comparison without an error")
+	}
 }

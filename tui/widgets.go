@@ -74,8 +74,9 @@ func (p *chooser) view(st *styles, w int) []string {
 	return lines
 }
 
-// confirmer asks the actor to confirm a step was carried out, then each
-// witness to confirm with their own initials.
+// confirmer asks the actor, then each witness, to confirm with their own
+// initials, under what the step produced. A remote participant's initials
+// are typed by the one at the keyboard, as they give them by phone.
 type confirmer struct {
 	c room.Confirmation
 	// ask is what is confirmed, when it is not the step's instruction
@@ -94,30 +95,29 @@ func (p *confirmer) title() string { return "Confirm step " + p.c.Step.Number }
 func (p *confirmer) wide() bool    { return false }
 func (p *confirmer) paste(string)  {}
 
-func (p *confirmer) keys() []key.Binding {
-	clearKey := keyClear
-	clearKey.SetEnabled(p.stage > 0)
-	return []key.Binding{keyConfirm, clearKey}
+func (p *confirmer) keys() []key.Binding { return []key.Binding{keyConfirm, keyClear} }
+
+// people are who confirm, in order: the actor, then the witnesses.
+func (p *confirmer) people() []room.Participant {
+	return append([]room.Participant{p.c.Actor}, p.c.Witnesses...)
 }
 
 func (p *confirmer) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
 	if !key.Matches(k, keyConfirm) {
-		if p.stage > 0 && p.initials.key(k) {
+		if p.initials.key(k) {
 			p.err = ""
 		}
 		return result{}, false, nil
 	}
-	if p.stage > 0 {
-		wit := p.c.Witnesses[p.stage-1]
-		if p.c.CheckInitials != nil {
-			if err := p.c.CheckInitials(wit, strings.TrimSpace(p.initials.String())); err != nil {
-				p.err = err.Error()
-				p.initials.clear()
-				return result{}, false, nil
-			}
+	who := p.people()[p.stage]
+	if p.c.CheckInitials != nil {
+		if err := p.c.CheckInitials(who, strings.TrimSpace(p.initials.String())); err != nil {
+			p.err = err.Error()
+			p.initials.clear()
+			return result{}, false, nil
 		}
-		p.initials.clear()
 	}
+	p.initials.clear()
 	p.stage++
 	p.err = ""
 	return result{}, p.stage > len(p.c.Witnesses), nil
@@ -134,24 +134,49 @@ func (p *confirmer) view(st *styles, w int) []string {
 	if p.ask != "" {
 		lines = append(lines, markdown(st, p.ask, w)...)
 	}
-	lines = append(lines, "",
-		box(p.stage > 0)+" "+st.bold.Render(p.c.Actor.Name)+" ("+strings.Join(p.c.Actor.Roles, ", ")+") confirms",
-	)
-	for i, wit := range p.c.Witnesses {
-		line := box(p.stage > i+1) + " " + st.bold.Render(wit.Name) + " (" + strings.Join(wit.Roles, ", ") + ") witnesses"
-		if p.stage == i+1 {
-			line += " — initials: " + p.initials.render(st)
+	if len(p.c.Shows) > 0 {
+		lines = append(lines, "")
+		lines = append(lines, facts(st, p.c.Shows, w)...)
+	}
+	lines = append(lines, "")
+	for i, who := range p.people() {
+		does := " confirms"
+		if i > 0 {
+			does = " witnesses"
+		}
+		line := box(p.stage > i) + " " + st.bold.Render(who.Name) + " (" + strings.Join(who.Roles, ", ") + ")" + does
+		if who.Remote {
+			line += ", by phone"
+		}
+		if p.stage == i {
+			line += ": " + p.initials.render(st)
 		}
 		lines = append(lines, line)
 	}
 	lines = append(lines, "")
+	who := p.people()[p.stage]
 	switch {
 	case p.err != "":
 		lines = append(lines, errLines(st, p.err, w)...)
-	case p.stage == 0:
-		lines = append(lines, wrap(p.c.Actor.Name+", press enter to confirm.", w, "")...)
+	case who.Remote:
+		lines = append(lines, wrap(p.c.Keyboard.Name+", type the initials "+who.Name+" gives by phone and press enter.", w, "")...)
 	default:
-		lines = append(lines, wrap(p.c.Witnesses[p.stage-1].Name+", type your initials and press enter.", w, "")...)
+		lines = append(lines, wrap(who.Name+", type your initials and press enter.", w, "")...)
+	}
+	return lines
+}
+
+// facts lays out what a step produced, each value under its label so that a
+// key or a fingerprint is never cut.
+func facts(st *styles, fs []room.Fact, w int) []string {
+	var lines []string
+	for _, f := range fs {
+		lines = append(lines, st.dim.Render(f.Label+":"))
+		for _, l := range strings.Split(f.Value, "\n") {
+			for _, part := range strings.Split(ansi.Wrap(l, max(w-2, 10), ""), "\n") {
+				lines = append(lines, "  "+st.bold.Render(part))
+			}
+		}
 	}
 	return lines
 }
@@ -229,16 +254,27 @@ type sheeter struct {
 
 func newSheeter(s room.Sheet) *sheeter {
 	p := &sheeter{s: s, show: keySheetShow, done: keySheetDone}
-	p.done.SetEnabled(false)
+	p.hide()
 	return p
 }
 
 func (p *sheeter) title() string {
+	if p.s.Again {
+		return "Share sheet for " + p.s.Holder.Name + ", again"
+	}
 	return "Share sheet for " + p.s.Holder.Name
 }
 func (p *sheeter) wide() bool   { return true }
 func (p *sheeter) paste(string) {}
 func (p *sheeter) clears()      {}
+
+// hide goes back to the look-away screen: whatever takes the screen from a
+// sheet (a question to leave, an exception) gives it back only that way.
+func (p *sheeter) hide() {
+	p.shown = false
+	p.show.SetEnabled(true)
+	p.done.SetEnabled(false)
+}
 
 func (p *sheeter) keys() []key.Binding { return []key.Binding{p.show, p.done} }
 
@@ -257,11 +293,24 @@ func (p *sheeter) key(k tea.KeyPressMsg) (result, bool, tea.Cmd) {
 func (p *sheeter) view(st *styles, w int) []string {
 	name := p.s.Holder.Name
 	if !p.shown {
-		lines := []string{"", st.bold.Render(name) + ", step up to the screen."}
-		lines = append(lines, wrap("Everyone else: look away from the screen and the projector until it is cleared.", w, "")...)
+		var lines []string
+		if p.s.Void != "" {
+			lines = append(lines, banner(st, p.s.Void, w)...)
+		}
+		lines = append(lines, "", st.bold.Render(name)+", step up to the screen.")
+		if p.s.Again {
+			lines = append(lines, wrap("Your copy did not check: your sheet is shown again so that you can correct it.", w, "")...)
+		}
+		lines = append(lines, wrap("Everyone else: look away from the screen until it is cleared.", w, "")...)
 		return append(lines, "", name+", press enter to show your sheet.")
 	}
-	lines := []string{"", st.bold.Render(p.s.Title), ""}
+	lines := []string{st.bold.Render(p.s.Title)}
+	if p.s.Void != "" {
+		lines = append(lines, st.bad.Render(" EVERY EARLIER SHEET OF SET "+strings.ToUpper(p.s.Set)+" IS VOID "))
+	}
+	lines = append(lines,
+		fmt.Sprintf("Holder %s · share %d of %d, any %d recover · %s", name, p.s.Index, p.s.N, p.s.M, p.s.Date),
+		st.dim.Render("Set id ")+p.s.Set+st.dim.Render(" · fingerprint ")+p.s.Fingerprint, "")
 	if len(p.s.Words) > 0 {
 		// Laid out here, the words fit the screen whatever the sheet's text.
 		lines = append(lines, wordGrid(st, p.s.Words, w, -1)...)
@@ -269,7 +318,20 @@ func (p *sheeter) view(st *styles, w int) []string {
 		lines = append(lines, strings.Split(strings.TrimRight(p.s.Body, "\n"), "\n")...)
 	}
 	lines = append(lines, "")
-	return append(lines, wrap(name+", press enter once you have your sheet: the screen is cleared.", w, "")...)
+	return append(lines, wrap(name+", copy the set id, fingerprint and words onto your sheet, check them, and press enter: the screen is cleared.", w, "")...)
+}
+
+// banner is a message for the whole room in the largest type a terminal
+// has: reverse video in a box across the screen.
+func banner(st *styles, msg string, w int) []string {
+	inner := max(w-4, 10)
+	var lines []string
+	edge := st.bad.Render(strings.Repeat(" ", inner+2))
+	lines = append(lines, edge)
+	for _, l := range strings.Split(ansi.Wrap(msg, inner, ""), "\n") {
+		lines = append(lines, st.bad.Render(" "+l+strings.Repeat(" ", max(inner-ansi.StringWidth(l), 0))+" "))
+	}
+	return append(lines, edge)
 }
 
 // exceptionForm collects what was expected, what happened, the decision and
@@ -295,6 +357,7 @@ const (
 
 func newExceptionForm(f room.ExceptionForm) *exceptionForm {
 	p := &exceptionForm{f: f, expected: newTextLine(), happened: newTextLine(), left: keyChoiceL, right: keyChoiceR}
+	p.expected.set(f.Expected)
 	p.happened.set(f.Happened)
 	p.refocus()
 	return p
@@ -437,9 +500,12 @@ func (p *exceptionForm) view(st *styles, w int) []string {
 		intro = fmt.Sprintf("The step has been tried %d times. ", p.f.Attempt) + intro
 	}
 	lines := wrap(intro, w, "")
-	lines = append(lines, "",
-		label(fieldExpected, "Expected:")+" "+text(fieldExpected, p.expected),
-		label(fieldHappened, "Happened:")+" "+text(fieldHappened, p.happened),
+	// A long text is wrapped under its label, never cut: what happened is
+	// often a whole error message.
+	lines = append(lines, "")
+	lines = append(lines, wrap(label(fieldExpected, "Expected:")+" "+text(fieldExpected, p.expected), w, "          ")...)
+	lines = append(lines, wrap(label(fieldHappened, "Happened:")+" "+text(fieldHappened, p.happened), w, "          ")...)
+	lines = append(lines,
 		label(fieldDecision, "Decision:")+" "+choice(fieldDecision, p.f.Decisions, p.decision),
 		label(fieldApprover, "Approver:")+" "+choice(fieldApprover, approvers, p.approver),
 	)
