@@ -230,7 +230,6 @@ type Sheet struct {
 	Again bool
 }
 
-
 // ExceptionForm asks for an exception's details.
 type ExceptionForm struct {
 	Step StepView

@@ -41,7 +41,7 @@ func newComparer(c room.Comparison) *comparer {
 func (p *comparer) title() string {
 	return "Compare out of band: " + p.c.Label
 }
-func (p *comparer) wide() bool          { return true }
+func (p *comparer) wide() bool { return true }
 func (p *comparer) keys() []key.Binding {
 	clearKey := keyClear
 	clearKey.SetEnabled(p.mismatch == nil)
