@@ -25,7 +25,7 @@ act "Open the ceremony" {
          run = function() checklist { "Room", items = { "Doors closed", "Cameras on", "No phones at the table" } } end },
   step { by = "CA", witness = "IW", "Take the token out of its tamper-evident bag and record the bag number.",
          on_failure = "retry",
-         run = function() record { "Token bag", pattern = "^%u%u%d%d%d%d%d%d%d%d$" } end },
+         run = function() record { "Token bag", pattern = "^%u%u%d%d%d%d%d%d%d%d$", describe = "the two capital letters and eight digits printed on the bag" } end },
 }
 
 act "Create the token's secrets" {
@@ -57,10 +57,10 @@ act "Generate and sign" {
 act "Close the ceremony" {
   step { by = "CO", witness = "IW", "Crypto officers check that the SO shares still combine, then seal their sheets.",
          run = function() collect_shares { set = "demo-so" } end },
-  step { by = "CA", witness = "IW", "Record that the demo's token is software, as a rehearsal expects.",
+  step { by = "CA", witness = "IW", "Record that the demo's token is software, as a rehearsal expects (nothing is recorded on a hardware token).",
          run = function()
            exception { expected = "a hardware token", happened = "the embedded software token was used",
-                       decision = "accepted for a demonstration", approver = "IW" }
+                       decision = "accepted for a demonstration", approver = "IW", when = "software token" }
          end },
   step { by = "CA", witness = "IW", "Everyone signs off.",
          run = function() signoff {} end },

@@ -53,7 +53,7 @@ func TestConformanceCatchesForgeries(t *testing.T) {
 			i := index(evs, "step.begin", "3.2")
 			evs[i].Actor, evs[i].Data["actor"] = "chloe", "chloe"
 			return evs, i
-		}, []string{"line 48 (step 3.2)", `done by "chloe", who does not hold CA`}},
+		}, []string{"line 52 (step 3.2)", `done by "chloe", who does not hold CA`}},
 		{"one step's events dropped", func(t *testing.T, dir string, evs []forge.Event) ([]forge.Event, int) {
 			i := index(evs, "step.begin", "3.3")
 			j := index(evs, "step.begin", "3.4")

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,13 +15,16 @@ import (
 	"unicode"
 
 	"github.com/ceremony-dev/ceremony/tooltest"
+	"github.com/ceremony-dev/ceremony/transcript"
 )
 
 // TestDemoInTheTerminalUI runs `ceremony demo` in a real terminal (a tmux
 // pane of 80x24) and plays the room: it reads the screen as people do, copies
-// each share sheet as its holder would, types shares, initials and the
-// read-back, and closes the end screen. `ceremony verify` must then accept
-// the bundle.
+// each share sheet as its holder would, miscopies one and fixes it from the
+// sheet shown again, types shares, everyone's initials (a remote party's by
+// the one at the keyboard) and the read-back from the remote party's own
+// copy, and closes the end screen. `ceremony verify` must then accept the
+// bundle, whose transcript has a share typed back for every sheet.
 func TestDemoInTheTerminalUI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drives a whole ceremony")
@@ -36,8 +41,10 @@ func TestDemoInTheTerminalUI(t *testing.T) {
 
 	sheets := map[string][]string{} // label + holder -> words copied from the sheet
 	seen := map[string]int{}        // screens the room went through
+	miscopy := ""                   // the holder who miscopied their sheet, once they have
+	start := time.Now()
 	for steps := 0; ; steps++ {
-		if steps > 400 {
+		if steps > 500 {
 			t.Fatalf("the demo did not end after %d actions; the screen:\n%s", steps, room.screen())
 		}
 		scr := room.settled()
@@ -50,9 +57,14 @@ func TestDemoInTheTerminalUI(t *testing.T) {
 		switch {
 		case strings.Contains(scr, "press enter to show your sheet"):
 			room.keys("Enter")
-		case strings.Contains(scr, "once you have your sheet"):
-			holder := find(t, scr, `Share sheet for (.+)`)
-			label := find(t, scr, `\n(.+): share \d+ of \d+`)
+		case strings.Contains(scr, "onto your sheet"):
+			holder := strings.TrimSuffix(find(t, scr, `Share sheet for (.+)`), ", again")
+			label := find(t, scr, `\n(?:.*│ )?(.+): share \d+ of \d+`)
+			for _, want := range []string{"Set id ", "fingerprint ", "any 2 recover"} {
+				if !strings.Contains(scr, want) {
+					t.Fatalf("the sheet does not carry %q:\n%s", want, scr)
+				}
+			}
 			sheets[label+"/"+holder] = sheetWords(scr)
 			seen["sheet"]++
 			room.keys("Enter")
@@ -61,6 +73,9 @@ func TestDemoInTheTerminalUI(t *testing.T) {
 			// count a share twice. Wait, and take the next screen as new.
 			room.last = ""
 			time.Sleep(100 * time.Millisecond)
+		case strings.Contains(scr, "see your sheet again"):
+			seen["reshow"]++
+			room.keys("C-r")
 		case strings.Contains(scr, "Share entry ·"):
 			seen["share"]++
 			holder := find(t, scr, `Share entry · (.+?) ·`)
@@ -68,6 +83,13 @@ func TestDemoInTheTerminalUI(t *testing.T) {
 			words, ok := sheets[label+"/"+holder]
 			if !ok {
 				t.Fatalf("%s has no sheet of %s; the screen:\n%s", holder, label, scr)
+			}
+			if miscopy == "" && strings.Contains(label, "user") {
+				// Two words swapped on the copy: each is a word of the
+				// list at its place, and the share does not check.
+				miscopy = holder
+				words = slices.Clone(words)
+				words[0], words[2] = words[2], words[0]
 			}
 			room.typed(strings.Join(words, " ") + " ")
 			// Below the header, whose head words may be any PGP words.
@@ -79,7 +101,14 @@ func TestDemoInTheTerminalUI(t *testing.T) {
 			}
 		case strings.Contains(scr, "Compare out of band"):
 			seen["compare"]++
-			room.typed(compareHex(scr))
+			if strings.Contains(scr, "SHA-256") {
+				t.Fatalf("the hash is on the screen before it was read back:\n%s", scr)
+			}
+			room.typed(inputHex(t, bundle))
+			room.keys("Enter")
+		case strings.Contains(scr, "gives by"):
+			seen["by phone"]++
+			room.typed(initials(find(t, scr, `\[ \] (.+?) \([^)]*\) (?:confirms|witnesses), by phone`)))
 			room.keys("Enter")
 		case strings.Contains(scr, "type your initials"):
 			room.typed(initials(find(t, scr, `([A-Z][\w'-]+(?: [A-Z][\w'-]+)*), type your initials`)))
@@ -90,8 +119,7 @@ func TestDemoInTheTerminalUI(t *testing.T) {
 				t.Fatalf("the end screen does not say the ceremony is complete:\n%s", scr)
 			}
 			room.keys("Enter")
-		case strings.Contains(scr, "press enter to confirm"),
-			strings.Contains(scr, "enter choose"):
+		case strings.Contains(scr, "enter choose"):
 			room.keys("Enter")
 		case strings.Contains(scr, "Token bag"):
 			room.typed("AB12345678")
@@ -102,9 +130,11 @@ func TestDemoInTheTerminalUI(t *testing.T) {
 			t.Fatalf("a screen the room does not know what to do with:\n%s", scr)
 		}
 	}
-	// The demo splits two secrets 2 of 3: six sheets, two shares typed back
-	// for each, two typed to activate the token and two to check the SO set.
-	if want := map[string]int{"sheet": 6, "share": 8, "compare": 1, "end": 1}; fmt.Sprint(seen) != fmt.Sprint(want) {
+	t.Logf("the demo took %s typed through tmux", time.Since(start).Round(100*time.Millisecond))
+	// The demo splits two secrets 2 of 3: six sheets and one shown again,
+	// every share typed back (one twice, miscopied first), two typed to
+	// activate the token and two to check the SO set.
+	if want := map[string]int{"sheet": 7, "reshow": 1, "share": 11, "compare": 1, "by phone": 2, "end": 1}; fmt.Sprint(seen) != fmt.Sprint(want) {
 		t.Errorf("the room went through %v, want %v", seen, want)
 	}
 	// The alternate screen leaves no sheet in the terminal's scrollback.
@@ -118,6 +148,33 @@ func TestDemoInTheTerminalUI(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ceremony verify: %v\n%s", err, out)
 	}
+	count := map[string]int{}
+	for e, err := range transcript.ReadEvents(filepath.Join(bundle, transcript.TranscriptFile)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		count[e.Type]++
+	}
+	if count["sheet.shown"] != 6 || count["share.verified"] != count["sheet.shown"] || count["sheet.reshown"] != 1 {
+		t.Errorf("the transcript has %d sheet.shown, %d share.verified, %d sheet.reshown; want 6, as many, 1",
+			count["sheet.shown"], count["share.verified"], count["sheet.reshown"])
+	}
+}
+
+// inputHex is the SHA-256 of the bundle's one input, as the remote party
+// reads it from their own copy.
+func inputHex(t *testing.T, bundle string) string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(bundle, transcript.InputsDir, "*"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("the bundle's inputs: %v, %v", files, err)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // pane is one tmux pane with its own server, so the test touches no one
@@ -212,21 +269,6 @@ func sheetWords(scr string) []string {
 		}
 	}
 	return words
-}
-
-// compareHex reads the hash's hex groups off the comparison screen, as the
-// remote party would read them from their copy.
-func compareHex(scr string) string {
-	_, after, _ := strings.Cut(scr, "SHA-256")
-	var groups []string
-	for _, line := range strings.Split(after, "\n")[1:] {
-		f := strings.Fields(strings.TrimLeft(line, " │"))
-		if len(f) == 0 || len(f[0]) != 4 {
-			break
-		}
-		groups = append(groups, f...)
-	}
-	return strings.Join(groups, " ")
 }
 
 func initials(name string) string {
