@@ -536,6 +536,30 @@ func TestExceptionForm(t *testing.T) {
 	}
 }
 
+// TestExceptionFormKeepsLongTexts: what happened is often a whole error
+// message; the form wraps it under its label, with the expected outcome
+// prefilled, and offers the approver in the room first.
+func TestExceptionFormKeepsLongTexts(t *testing.T) {
+	r := newKSK(t, 80, 24)
+	happened := "Zed Zimmer read back a different hash of ksr: the read-back differs from the hash at word 7 (endive where the hash has endow)"
+	got := ask(r, func(ctx context.Context) (room.ExceptionReport, error) {
+		return r.ui.Exception(ctx, room.ExceptionForm{
+			Step: ksk.Acts[1].Steps[0], Attempt: 1, Expected: "step 2.1 completes: Confirm the KSR hash with the ZSK operator by phone.",
+			Happened: happened, Decisions: []string{"retry", "abort"}, Approvers: []room.Participant{ivan, zed},
+		})
+	})
+	r.waitFor("Exception at step 2.1")
+	r.golden()
+	if scr := r.screen(); !strings.Contains(scr, "(endive where the hash") || !strings.Contains(scr, "endow)") {
+		t.Fatalf("the form cuts what happened:\n%s", scr)
+	}
+	r.keys("enter", "enter", "enter", "enter")
+	rep, err := await(t, got)
+	if err != nil || rep.Happened != happened || rep.Decision != "retry" || rep.Approver.ID != "ivan" || !strings.HasPrefix(rep.Expected, "step 2.1 completes") {
+		t.Fatalf("Exception = %+v, %v", rep, err)
+	}
+}
+
 // TestExceptionKey presses ctrl+e on every prompt: each answers
 // room.ErrException, so the runner can record the exception.
 func TestExceptionKey(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/ceremony-dev/ceremony/room"
 )
 
@@ -100,6 +101,33 @@ func TestShareEntry(t *testing.T) {
 			r.golden()
 			pending(t, got)
 		})
+	}
+}
+
+// TestShareEntryOffersTheSheetAgain: during a split, a refused share offers
+// its holder their sheet again (ctrl+r), and a paste is refused with why.
+func TestShareEntryOffersTheSheetAgain(t *testing.T) {
+	r := newKSK(t, 80, 24)
+	entry := shareEntry(func([]string) error {
+		return errors.New("the share's check words do not match: a word is wrong somewhere; compare every word with the sheet")
+	})
+	entry.Reshow = true
+	got := ask(r, noValue(func(ctx context.Context) error { return r.ui.Share(ctx, entry) }))
+	r.waitFor("Share entry · Carol Chen")
+	if strings.Contains(r.screen(), "ctrl+r") {
+		t.Fatalf("the sheet is offered again before a share was refused:\n%s", r.screen())
+	}
+	r.tm.Send(tea.PasteMsg{Content: "tactics Yucatan"})
+	r.waitFor("pasting is refused")
+	t.Run("paste", func(t *testing.T) { r.t = t; r.golden() })
+	r.t = t
+	typeWords(r, "tac yuc upr ret snapl wic ")
+	r.waitFor("see your sheet again")
+	t.Run("refused", func(t *testing.T) { r.t = t; r.golden() })
+	r.t = t
+	r.keys("ctrl+r")
+	if _, err := await(t, got); !errors.Is(err, room.ErrShowSheet) {
+		t.Fatalf("Share after ctrl+r = %v, want room.ErrShowSheet", err)
 	}
 }
 
