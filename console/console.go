@@ -4,7 +4,8 @@
 // echo off when the input is a terminal.
 //
 // At any prompt, "!" records an exception and "!quit" leaves the ceremony
-// (it asks why, and the reason is recorded).
+// (it asks why, and the reason is recorded). When a split refuses the share
+// a holder typed back, "!sheet" shows them their sheet again.
 package console
 
 import (

@@ -141,6 +141,26 @@ func TestConsoleShareEntry(t *testing.T) {
 	}
 }
 
+// TestConsoleShareEntryOffersTheSheet: during a split, once a share was
+// refused, "!sheet" asks for the holder's sheet again; before, it is only
+// letters that are not a word.
+func TestConsoleShareEntryOffersTheSheet(t *testing.T) {
+	entry := room.ShareEntry{
+		Holder: room.Participant{ID: "cid", Name: "Cid Cole"}, Label: "user PIN", K: 1, M: 3, Words: 2, Reshow: true,
+		Word:     func(i int, typed []byte) (string, error) { return string(typed), nil },
+		Complete: func(int, []byte) []string { return nil },
+		Submit:   func([]string) error { return errors.New("the check words do not match") },
+	}
+	var out bytes.Buffer
+	ui := console.New(strings.NewReader("one two\n!sheet\n"), &out)
+	if err := ui.Share(context.Background(), entry); !errors.Is(err, room.ErrShowSheet) {
+		t.Fatalf("Share = %v, want room.ErrShowSheet\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "or type !sheet to see your sheet again") {
+		t.Errorf("the console does not offer the sheet:\n%s", out.String())
+	}
+}
+
 func TestConsoleQuitAndEOF(t *testing.T) {
 	for _, tc := range []struct{ input, reason string }{
 		{"!quit\nthe safe will not open\n", "the safe will not open"},
