@@ -93,6 +93,8 @@ func (k DNSSECKSK) Run(ctx context.Context, h Host) (any, error) {
 	} else if d, err = k.write(ctx, h); err != nil {
 		return nil, err
 	}
+	h.Show(fmt.Sprintf("KSK %s of %s, key tag (revoked)", d.Key, d.Zone), fmt.Sprintf("%d (%d)", d.Tag, d.RevokedTag))
+	h.Show("DS", strings.Join(d.DS, "\n"))
 	return map[string]any{"dnskey": k.Out + ".dnskey", "tag": int(d.Tag), "revoked_tag": int(d.RevokedTag), "ds": strings.Join(d.DS, "\n")}, nil
 }
 

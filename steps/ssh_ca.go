@@ -78,5 +78,6 @@ func (c SSHCA) Run(ctx context.Context, h Host) (any, error) {
 			return nil, err
 		}
 	}
+	h.Show("SSH CA key "+d.Key+", fingerprint", d.Fingerprint)
 	return map[string]any{"public_key": d.PublicKey, "fingerprint": d.Fingerprint, "artifact": d.Out}, nil
 }

@@ -170,6 +170,12 @@ func issuedText(c *x509.Certificate, fingerprint, files string) string {
 		c.Subject, c.Issuer, c.SerialNumber, c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339), fingerprint, files)
 }
 
+// showIssued puts an issued certificate before the room at the step's
+// confirmation: its subject and the SHA-256 fingerprint written on paper.
+func showIssued(h Host, d x509IssuedData) {
+	h.Show(d.Kind+" certificate "+d.Subject+", serial "+d.Serial+", SHA-256", d.SHA256)
+}
+
 func issuedData(name, keyFrom string, iss *x509ca.Issued, crt string, files map[string]string) x509IssuedData {
 	kind := "intermediate"
 	if iss.Cert.Subject.String() == iss.Cert.Issuer.String() {

@@ -154,6 +154,7 @@ func (x X509Intermediate) Run(ctx context.Context, h Host) (any, error) {
 	} else if d, err = x.issue(ctx, h); err != nil {
 		return nil, err
 	}
+	showIssued(h, d)
 	return map[string]any{"certificate": d.Certificate, "chain": x.Profile.Name + "-chain.pem", "bundle": x.bundleName(), "serial": d.Serial, "sha256": d.SHA256}, nil
 }
 

@@ -62,6 +62,7 @@ func (r X509Root) Run(ctx context.Context, h Host) (any, error) {
 	} else if d, err = r.issue(ctx, h); err != nil {
 		return nil, err
 	}
+	showIssued(h, d)
 	return map[string]any{"certificate": r.Profile.Name + ".crt", "serial": d.Serial, "sha256": d.SHA256}, nil
 }
 
