@@ -201,9 +201,13 @@ func Report(c Card) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("piv: pin retries: %w", err)
 	}
+	tries := strconv.Itoa(retries)
+	if retries == PINVerified {
+		tries = "verified"
+	}
 	return map[string]string{
 		"serial":      strconv.FormatUint(uint64(serial), 10),
 		"firmware":    c.Firmware(),
-		"pin_retries": strconv.Itoa(retries),
+		"pin_retries": tries,
 	}, nil
 }

@@ -60,7 +60,9 @@ type Policy struct{ PIN, Touch string }
 type Card interface {
 	Serial() (uint32, error)
 	Firmware() string // "5.7.4"
-	// PINRetries is how many PIN attempts are left before the PIN locks.
+	// PINRetries is how many PIN attempts are left before the PIN locks,
+	// or PINVerified when the PIN was verified in this session (a card
+	// then answers the empty VERIFY with success, not with a count).
 	PINRetries() (int, error)
 	// AttestationCertificate is the device certificate in slot f9.
 	AttestationCertificate() (*x509.Certificate, error)
@@ -78,6 +80,10 @@ type Card interface {
 type ECDHKey interface {
 	ECDH(peer *ecdh.PublicKey) ([]byte, error)
 }
+
+// PINVerified is what PINRetries reports for a PIN verified in this
+// session: its counter is full, so it is not at its final try.
+const PINVerified = -1
 
 // Errors a caller may test for.
 var (
@@ -106,6 +112,9 @@ func checkPIN(c Card, allowFinalTry bool) error {
 	n, err := c.PINRetries()
 	if err != nil {
 		return fmt.Errorf("piv: pin retries: %w", err)
+	}
+	if n == PINVerified {
+		return nil
 	}
 	if n == 0 || (n == 1 && !allowFinalTry) {
 		return &PINStateError{Retries: n}

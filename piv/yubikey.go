@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"fmt"
+	"strings"
 
 	pivgo "github.com/go-piv/piv-go/v2/piv"
 )
@@ -31,7 +32,15 @@ func (y *yubiKey) Firmware() string {
 	return fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Patch)
 }
 
-func (y *yubiKey) PINRetries() (int, error) { return y.yk.Retries() }
+func (y *yubiKey) PINRetries() (int, error) {
+	n, err := y.yk.Retries()
+	if err != nil && strings.Contains(err.Error(), "expected error code from empty pin") {
+		// piv-go's words for a card that answered the empty VERIFY with
+		// success: the PIN is verified in this session.
+		return PINVerified, nil
+	}
+	return n, err
+}
 
 func (y *yubiKey) AttestationCertificate() (*x509.Certificate, error) {
 	return y.yk.AttestationCertificate()

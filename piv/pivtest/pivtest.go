@@ -39,9 +39,7 @@ type Card struct {
 	serial   uint32
 	firmware string
 	retries  int
-	rootCert *x509.Certificate
-	device   *x509.Certificate
-	devKey   crypto.Signer
+	ca       *Authority
 	keys     map[piv.Slot]slotKey
 	// AttestSerial, when set, is the serial written into attestations
 	// instead of the card's own.
@@ -55,27 +53,67 @@ type slotKey struct {
 
 // New returns a card with its own attestation CA.
 func New(serial uint32, firmware string) *Card {
+	return &Card{serial: serial, firmware: firmware, retries: 3, ca: NewAuthority(), keys: map[piv.Slot]slotKey{}}
+}
+
+// Authority stands in for Yubico's attestation PKI: a root, and under it
+// one device's attestation certificate (what a YubiKey holds in f9) with
+// its key.
+type Authority struct {
+	Root, Device *x509.Certificate
+	deviceKey    crypto.Signer
+}
+
+// NewAuthority makes a fresh root and device certificate.
+func NewAuthority() *Authority {
 	rootKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	root := mustCert(&x509.Certificate{
 		Subject: pkix.Name{CommonName: "pivtest Root"}, IsCA: true, BasicConstraintsValid: true,
 		KeyUsage: x509.KeyUsageCertSign,
-	}, nil, rootKey, rootKey)
+	}, nil, rootKey.Public(), rootKey)
 	devKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	dev := mustCert(&x509.Certificate{
 		Subject: pkix.Name{CommonName: "Yubico PIV Attestation"}, IsCA: true, BasicConstraintsValid: true,
 		KeyUsage: x509.KeyUsageCertSign,
-	}, root, devKey, rootKey)
-	return &Card{serial: serial, firmware: firmware, retries: 3, rootCert: root, device: dev, devKey: devKey, keys: map[piv.Slot]slotKey{}}
+	}, root, devKey.Public(), rootKey)
+	return &Authority{Root: root, Device: dev, deviceKey: devKey}
 }
 
-func mustCert(tmpl, parent *x509.Certificate, key crypto.Signer, signer crypto.Signer) *x509.Certificate {
+// Trust is the authority's root, standing in for Yubico's.
+func (a *Authority) Trust() *piv.Trust {
+	t := &piv.Trust{Roots: x509.NewCertPool(), Intermediates: x509.NewCertPool()}
+	t.Roots.AddCert(a.Root)
+	return t
+}
+
+// Attest certifies pub as generated in slot of a device with the given
+// firmware ("5.7.1"), serial and policy, with Yubico's extensions, as a
+// YubiKey's attestation key does.
+func (a *Authority) Attest(slot piv.Slot, pub crypto.PublicKey, firmware string, serial uint32, p piv.Policy) *x509.Certificate {
+	var maj, min, patch byte
+	fmt.Sscanf(firmware, "%d.%d.%d", &maj, &min, &patch)
+	serialDER, _ := asn1.Marshal(int64(serial))
+	pin := map[string]byte{piv.PINNever: 1, piv.PINOnce: 2, piv.PINAlways: 3}[p.PIN]
+	touch := map[string]byte{piv.TouchNever: 1, piv.TouchAlways: 2, piv.TouchCached: 3}[p.Touch]
+	return mustCert(&x509.Certificate{
+		Subject: pkix.Name{CommonName: "YubiKey PIV Attestation " + slot.String()},
+		ExtraExtensions: []pkix.Extension{
+			{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 41482, 3, 3}, Value: []byte{maj, min, patch}},
+			{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 41482, 3, 7}, Value: serialDER},
+			{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 41482, 3, 8}, Value: []byte{pin, touch}},
+			{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 41482, 3, 9}, Value: []byte{3}},
+		},
+	}, a.Device, pub, a.deviceKey)
+}
+
+func mustCert(tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) *x509.Certificate {
 	tmpl.SerialNumber = big.NewInt(time.Now().UnixNano())
 	tmpl.NotBefore = time.Now().Add(-time.Hour)
 	tmpl.NotAfter = time.Now().Add(24 * time.Hour)
 	if parent == nil {
 		parent = tmpl
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), signer)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
 	if err != nil {
 		panic(err)
 	}
@@ -87,11 +125,7 @@ func mustCert(tmpl, parent *x509.Certificate, key crypto.Signer, signer crypto.S
 }
 
 // Trust is the card's own CA, standing in for Yubico's.
-func (c *Card) Trust() *piv.Trust {
-	t := &piv.Trust{Roots: x509.NewCertPool(), Intermediates: x509.NewCertPool()}
-	t.Roots.AddCert(c.rootCert)
-	return t
-}
+func (c *Card) Trust() *piv.Trust { return c.ca.Trust() }
 
 func (c *Card) Serial() (uint32, error) { return c.serial, nil }
 func (c *Card) Firmware() string        { return c.firmware }
@@ -102,7 +136,7 @@ func (c *Card) PINRetries() (int, error) {
 	return c.retries, nil
 }
 
-func (c *Card) AttestationCertificate() (*x509.Certificate, error) { return c.device, nil }
+func (c *Card) AttestationCertificate() (*x509.Certificate, error) { return c.ca.Device, nil }
 
 func (c *Card) Attest(slot piv.Slot) (*x509.Certificate, error) {
 	c.mu.Lock()
@@ -115,20 +149,7 @@ func (c *Card) Attest(slot piv.Slot) (*x509.Certificate, error) {
 	if c.AttestSerial != 0 {
 		serial = c.AttestSerial
 	}
-	var maj, min, patch byte
-	fmt.Sscanf(c.firmware, "%d.%d.%d", &maj, &min, &patch)
-	serialDER, _ := asn1.Marshal(int64(serial))
-	pin := map[string]byte{piv.PINNever: 1, piv.PINOnce: 2, piv.PINAlways: 3}[k.policy.PIN]
-	touch := map[string]byte{piv.TouchNever: 1, piv.TouchAlways: 2, piv.TouchCached: 3}[k.policy.Touch]
-	return mustCert(&x509.Certificate{
-		Subject: pkix.Name{CommonName: "YubiKey PIV Attestation " + slot.String()},
-		ExtraExtensions: []pkix.Extension{
-			{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 41482, 3, 3}, Value: []byte{maj, min, patch}},
-			{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 41482, 3, 7}, Value: serialDER},
-			{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 41482, 3, 8}, Value: []byte{pin, touch}},
-			{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 41482, 3, 9}, Value: []byte{3}},
-		},
-	}, c.device, k.priv, c.devKey), nil
+	return c.ca.Attest(slot, k.priv.Public(), c.firmware, serial, k.policy), nil
 }
 
 func (c *Card) Generate(managementKey []byte, slot piv.Slot, alg string, p piv.Policy) (crypto.PublicKey, error) {

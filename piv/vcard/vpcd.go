@@ -1,0 +1,84 @@
+package vcard
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+)
+
+// VPCDAddr is where vsmartcard-vpcd, loaded by pcscd, waits for the card of
+// its first virtual reader ("Virtual PCD 00 00"); the second reader's card
+// connects to port 35964.
+const VPCDAddr = "127.0.0.1:35963"
+
+// ATR is the answer to reset of a YubiKey 5 over USB, so that clients take
+// the card for what it pretends to be.
+var ATR = []byte{0x3b, 0xfd, 0x13, 0x00, 0x00, 0x81, 0x31, 0xfe, 0x15, 0x80, 0x73, 0xc0, 0x21, 0xc0, 0x57, 0x59, 0x75, 0x62, 0x69, 0x4b, 0x65, 0x79, 0x40}
+
+// vpcd's control messages: one byte, where a command APDU has at least four.
+const (
+	ctrlOff   = 0
+	ctrlOn    = 1
+	ctrlReset = 2
+	ctrlATR   = 4
+)
+
+// Insert connects the card to the vpcd reader at addr, as inserting it into
+// the reader does, and serves it until ctx ends or the reader goes away. It
+// returns once the card is in the reader; the error channel says how the
+// session ended (nil when ctx ended it).
+func (c *Card) Insert(ctx context.Context, addr string) (<-chan error, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("vcard: no virtual reader at %s (is pcscd running with vsmartcard-vpcd?): %w", addr, err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		<-ctx.Done()
+		conn.Close()
+	}()
+	go func() {
+		err := c.serve(conn)
+		if ctx.Err() != nil {
+			err = nil
+		}
+		done <- err
+	}()
+	return done, nil
+}
+
+func (c *Card) serve(rw io.ReadWriter) error {
+	for {
+		var n [2]byte
+		if _, err := io.ReadFull(rw, n[:]); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("vcard: reading from the reader: %w", err)
+		}
+		msg := make([]byte, binary.BigEndian.Uint16(n[:]))
+		if _, err := io.ReadFull(rw, msg); err != nil {
+			return fmt.Errorf("vcard: reading from the reader: %w", err)
+		}
+		var out []byte
+		switch {
+		case len(msg) == 1 && msg[0] == ctrlATR:
+			out = ATR
+		case len(msg) == 1:
+			if msg[0] == ctrlOff || msg[0] == ctrlReset || msg[0] == ctrlOn {
+				c.PowerOff()
+			}
+			continue
+		default:
+			out = c.Transmit(msg)
+		}
+		binary.BigEndian.PutUint16(n[:], uint16(len(out)))
+		if _, err := rw.Write(append(n[:], out...)); err != nil {
+			return fmt.Errorf("vcard: writing to the reader: %w", err)
+		}
+	}
+}
