@@ -7,13 +7,22 @@ import (
 	"crypto"
 	"crypto/ecdh"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
+	"math/big"
+	"os/exec"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	pivgo "github.com/go-piv/piv-go/v2/piv"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/ceremony-dev/ceremony/piv"
 	"github.com/ceremony-dev/ceremony/piv/pivtest"
@@ -23,33 +32,32 @@ import (
 
 const reader = "Virtual PCD 00 00"
 
-// insert puts a fresh virtual card into the first vpcd reader and waits
-// until PC/SC sees it.
-func insert(t *testing.T, serial uint32) (*vcard.Card, *pivtest.Authority) {
+// The card stays in the first vpcd reader for the whole run: pcscd polls
+// for removal, and a card taken out and another put in between two polls
+// looks to it like one card with a stale handle. Each test starts it from
+// the factory state instead.
+var inReader struct {
+	once sync.Once
+	card *vcard.Card
+	ca   *pivtest.Authority
+	err  error
+}
+
+const serial = 24681357
+
+// insert gives the test the virtual card, fresh from the factory, in the
+// first vpcd reader, once PC/SC sees it.
+func insert(t *testing.T) (*vcard.Card, *pivtest.Authority) {
 	t.Helper()
-	ca := pivtest.NewAuthority()
-	card := vcard.New(serial, "5.7.1", ca)
-	ctx, cancel := context.WithCancel(context.Background())
-	done, err := card.Insert(ctx, vcard.VPCDAddr)
-	if err != nil {
-		cancel()
-		tooltest.Missing(t, "%v: apt-get install pcscd vsmartcard-vpcd and start pcscd", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-		// The reader must see the card gone before the next test inserts one.
-		waitFor(t, func() error {
-			yk, err := pivgo.Open(reader)
-			if err == nil {
-				yk.Close()
-				return errors.New("the card is still in the reader")
-			}
-			return nil
-		})
+	inReader.once.Do(func() {
+		inReader.ca = pivtest.NewAuthority()
+		inReader.card = vcard.New(serial, "5.7.1", inReader.ca)
+		_, inReader.err = inReader.card.Insert(context.Background(), vcard.VPCDAddr)
 	})
+	if inReader.err != nil {
+		tooltest.Missing(t, "%v: apt-get install pcscd vsmartcard-vpcd and start pcscd", inReader.err)
+	}
+	inReader.card.Factory()
 	waitFor(t, func() error {
 		yk, err := pivgo.Open(reader)
 		if err == nil {
@@ -57,7 +65,7 @@ func insert(t *testing.T, serial uint32) (*vcard.Card, *pivtest.Authority) {
 		}
 		return err
 	})
-	return card, ca
+	return inReader.card, inReader.ca
 }
 
 func waitFor(t *testing.T, f func() error) {
@@ -90,9 +98,9 @@ func open(t *testing.T) piv.Card {
 // card's authority (and refused under another), signing and ECDH verified
 // in software, a wrong PIN counted by the card.
 func TestPIVGoOnTheVirtualCard(t *testing.T) {
-	_, ca := insert(t, 24681357)
+	_, ca := insert(t)
 	c := open(t)
-	if s, err := c.Serial(); err != nil || s != 24681357 {
+	if s, err := c.Serial(); err != nil || s != serial {
 		t.Fatalf("Serial = %d, %v", s, err)
 	}
 	if fw := c.Firmware(); fw != "5.7.1" {
@@ -106,7 +114,7 @@ func TestPIVGoOnTheVirtualCard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Serial != 24681357 || a.Firmware != "5.7.1" || a.Policy != p || a.Slot != piv.SlotKeyManagement {
+	if a.Serial != serial || a.Firmware != "5.7.1" || a.Policy != p || a.Slot != piv.SlotKeyManagement {
 		t.Fatalf("attestation %+v", a)
 	}
 	// The same card's attestation does not chain to another authority.
@@ -149,3 +157,61 @@ func TestPIVGoOnTheVirtualCard(t *testing.T) {
 		t.Fatal("the card's ECDH secret differs from the peer's")
 	}
 }
+
+// TestIndependentClientsReadTheVirtualCard: what piv-go wrote on the card
+// (a 9a key and its certificate) is read by yubico-piv-tool and by OpenSC's
+// PIV driver, as the guide's users read their YubiKeys.
+func TestIndependentClientsReadTheVirtualCard(t *testing.T) {
+	ykpiv := tooltest.Need(t, "yubico-piv-tool", "yubico-piv-tool")
+	pkcs15 := tooltest.Need(t, "pkcs15-tool", "opensc")
+	insert(t)
+	yk, err := pivgo.Open(reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := yk.GenerateKey(vcard.DefaultManagementKey, pivgo.SlotAuthentication,
+		pivgo.Key{Algorithm: pivgo.AlgorithmEC256, PINPolicy: pivgo.PINPolicyOnce, TouchPolicy: pivgo.TouchPolicyNever})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(4242), Subject: pkix.Name{CommonName: "Alice Adams", Organization: []string{"Example Users"}},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(2, 0, 0),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	if err := yk.SetCertificate(vcard.DefaultManagementKey, pivgo.SlotAuthentication, cert); err != nil {
+		t.Fatal(err)
+	}
+	yk.Close()
+	out, err := exec.Command(ykpiv, "-r", reader, "-a", "status").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "CN=Alice Adams") {
+		t.Fatalf("yubico-piv-tool -a status: %v\n%s", err, out)
+	}
+	out, err = exec.Command(pkcs15, "--list-certificates").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Certificate for PIV Authentication") {
+		t.Fatalf("pkcs15-tool --list-certificates: %v\n%s", err, out)
+	}
+	out, err = exec.Command(pkcs15, "--read-certificate", "01").Output()
+	b, _ := pem.Decode(out)
+	if err != nil || b == nil {
+		t.Fatalf("pkcs15-tool --read-certificate 01: %v\n%s", err, out)
+	}
+	if got, err := x509.ParseCertificate(b.Bytes); err != nil || !got.Equal(cert) {
+		t.Fatalf("OpenSC reads another certificate in 9a: %v", err)
+	}
+	// ssh-keygen through OpenSC's PKCS #11 module: the key a user logs in
+	// to servers with.
+	keygen := tooltest.Need(t, "ssh-keygen", "openssh-client")
+	out, err = exec.Command(keygen, "-D", openscModule).CombinedOutput()
+	sshPub, _ := ssh.NewPublicKey(pub)
+	if err != nil || !strings.Contains(string(out), strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub)))) {
+		t.Fatalf("ssh-keygen -D %s does not list the 9a key %s: %v\n%s", openscModule, ssh.MarshalAuthorizedKey(sshPub), err, out)
+	}
+}
+
+// openscModule is OpenSC's PKCS #11 module, as Debian's opensc-pkcs11 has it.
+const openscModule = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"

@@ -111,6 +111,14 @@ func New(serial uint32, firmware string, ca *pivtest.Authority) *Card {
 	return c
 }
 
+// Factory puts the card back in its state out of the box, as a YubiKey's
+// reset does, without first blocking its PIN and PUK.
+func (c *Card) Factory() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.factory()
+}
+
 // factory puts the card in its state out of the box: default PIN, PUK and
 // management key, no keys, no objects but the attestation certificate.
 func (c *Card) factory() {
