@@ -73,8 +73,27 @@ type Card interface {
 	// PrivateKey returns the slot key: a crypto.Signer, and for the
 	// key-management slot with an EC key also an ECDH interface.
 	PrivateKey(slot Slot, pub crypto.PublicKey, pin []byte) (crypto.PrivateKey, error)
+	// SetCertificate writes cert into the slot's certificate object.
+	SetCertificate(managementKey []byte, slot Slot, cert *x509.Certificate) error
+	// ChangePIN and ChangePUK replace a PIN or PUK; a wrong old one costs a
+	// try on the card, and once none is left the error wraps ErrBlocked.
+	ChangePIN(old, new []byte) error
+	ChangePUK(old, new []byte) error
+	// SetManagementKey replaces the management key and stores the new one
+	// on the card, readable only after the PIN (YubiKey's PIN-protected
+	// management key), so that it never needs to exist anywhere else.
+	SetManagementKey(old, new, pin []byte) error
+	// ManagementKey reads the PIN-protected management key.
+	ManagementKey(pin []byte) ([]byte, error)
 	Close() error
 }
+
+// Factory defaults of a YubiKey's PIV application.
+var (
+	DefaultPIN           = []byte("123456")
+	DefaultPUK           = []byte("12345678")
+	DefaultManagementKey = []byte{1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8}
+)
 
 // ECDHKey is a device key that agrees on shared secrets.
 type ECDHKey interface {
@@ -89,6 +108,7 @@ const PINVerified = -1
 var (
 	ErrAttestation = errors.New("piv: attestation does not verify")
 	ErrPINFinalTry = errors.New("piv: pin is at its final try")
+	ErrBlocked     = errors.New("piv: blocked: no tries are left")
 )
 
 // PINStateError refuses a PIN attempt at the final try; like the hsm

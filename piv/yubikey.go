@@ -5,6 +5,7 @@ package piv
 import (
 	"crypto"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -108,6 +109,54 @@ func (y *yubiKey) PrivateKey(slot Slot, pub crypto.PublicKey, pin []byte) (crypt
 		return nil, err
 	}
 	return y.yk.PrivateKey(s, pub, pivgo.KeyAuth{PIN: string(pin)})
+}
+
+func (y *yubiKey) SetCertificate(managementKey []byte, slot Slot, cert *x509.Certificate) error {
+	s, err := pivSlot(slot)
+	if err != nil {
+		return err
+	}
+	return y.yk.SetCertificate(managementKey, s, cert)
+}
+
+// piv-go takes PINs and PUKs as strings; the device checks and counts them.
+func (y *yubiKey) ChangePIN(old, new []byte) error {
+	return blocked(y.yk.SetPIN(string(old), string(new)))
+}
+
+func (y *yubiKey) ChangePUK(old, new []byte) error {
+	return blocked(y.yk.SetPUK(string(old), string(new)))
+}
+
+// blocked marks a refusal that left no tries.
+func blocked(err error) error {
+	var a pivgo.AuthErr
+	if errors.As(err, &a) && a.Retries == 0 {
+		return fmt.Errorf("%w: %v", ErrBlocked, err)
+	}
+	return err
+}
+
+func (y *yubiKey) SetManagementKey(old, new, pin []byte) error {
+	if err := y.yk.SetManagementKey(old, new); err != nil {
+		return err
+	}
+	if err := y.yk.VerifyPIN(string(pin)); err != nil {
+		return err
+	}
+	k := append([]byte(nil), new...)
+	return y.yk.SetMetadata(new, &pivgo.Metadata{ManagementKey: &k})
+}
+
+func (y *yubiKey) ManagementKey(pin []byte) ([]byte, error) {
+	m, err := y.yk.Metadata(string(pin))
+	if err != nil {
+		return nil, err
+	}
+	if m.ManagementKey == nil {
+		return nil, errors.New("piv: the card holds no PIN-protected management key")
+	}
+	return *m.ManagementKey, nil
 }
 
 func (y *yubiKey) Close() error { return y.yk.Close() }

@@ -87,6 +87,10 @@ type Profile struct {
 	// CRLURLs are the CRL distribution points of the issuer, written in
 	// the certificate; the root's own may be empty.
 	CRLURLs []string
+	// KeyUsage and ExtKeyUsage are an end entity's (IssueUser); a CA
+	// certificate's are fixed.
+	KeyUsage    x509.KeyUsage
+	ExtKeyUsage []x509.ExtKeyUsage
 }
 
 // RandomSerial is a positive serial of 127 random bits (at least 64, as
@@ -180,6 +184,33 @@ func (i *Issued) Fingerprint() string {
 // issuer, whose key signer is. It lints before signing, checks the result
 // against the linted copy and verifies it.
 func IssueCA(signer crypto.Signer, issuer *x509.Certificate, subjectKey crypto.PublicKey, p Profile, serial *big.Int, l Lints) (*Issued, error) {
+	if p.PathLen < 0 {
+		return nil, errors.New("x509ca: a CA certificate needs a path length")
+	}
+	t := &x509.Certificate{BasicConstraintsValid: true, IsCA: true, MaxPathLen: p.PathLen, MaxPathLenZero: p.PathLen == 0,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign}
+	if issuer != nil && (issuer.MaxPathLen > 0 || issuer.MaxPathLenZero) && p.PathLen >= issuer.MaxPathLen {
+		return nil, fmt.Errorf("x509ca: path length %d does not fit under the issuer's %d", p.PathLen, issuer.MaxPathLen)
+	}
+	return issue(signer, issuer, subjectKey, p, serial, t, l)
+}
+
+// IssueUser makes an end entity's certificate (a user's PIV key) for
+// subjectKey, issued by issuer whose key signer is, with p's key usages,
+// linted before it is signed, checked against the linted copy and verified.
+func IssueUser(signer crypto.Signer, issuer *x509.Certificate, subjectKey crypto.PublicKey, p Profile, serial *big.Int, l Lints) (*Issued, error) {
+	if issuer == nil {
+		return nil, errors.New("x509ca: a user certificate needs an issuer")
+	}
+	if p.KeyUsage == 0 {
+		return nil, errors.New("x509ca: a user certificate needs key usages")
+	}
+	t := &x509.Certificate{BasicConstraintsValid: true, KeyUsage: p.KeyUsage, ExtKeyUsage: p.ExtKeyUsage}
+	return issue(signer, issuer, subjectKey, p, serial, t, l)
+}
+
+// issue completes template t from p and signs it, lint first.
+func issue(signer crypto.Signer, issuer *x509.Certificate, subjectKey crypto.PublicKey, p Profile, serial *big.Int, t *x509.Certificate, l Lints) (*Issued, error) {
 	if err := CheckKey(subjectKey); err != nil {
 		return nil, err
 	}
@@ -189,18 +220,12 @@ func IssueCA(signer crypto.Signer, issuer *x509.Certificate, subjectKey crypto.P
 	if !p.NotAfter.After(p.NotBefore) {
 		return nil, errors.New("x509ca: validity ends before it starts")
 	}
-	if p.PathLen < 0 {
-		return nil, errors.New("x509ca: a CA certificate needs a path length")
-	}
 	ski, err := keyID(subjectKey)
 	if err != nil {
 		return nil, err
 	}
-	t := &x509.Certificate{
-		SerialNumber: serial, Subject: p.Subject, NotBefore: p.NotBefore.UTC(), NotAfter: p.NotAfter.UTC(),
-		BasicConstraintsValid: true, IsCA: true, MaxPathLen: p.PathLen, MaxPathLenZero: p.PathLen == 0,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, SubjectKeyId: ski, CRLDistributionPoints: p.CRLURLs,
-	}
+	t.SerialNumber, t.Subject, t.NotBefore, t.NotAfter = serial, p.Subject, p.NotBefore.UTC(), p.NotAfter.UTC()
+	t.SubjectKeyId, t.CRLDistributionPoints = ski, p.CRLURLs
 	parent := t
 	if issuer == nil {
 		t.AuthorityKeyId = ski
@@ -217,9 +242,6 @@ func IssueCA(signer crypto.Signer, issuer *x509.Certificate, subjectKey crypto.P
 		if t.NotBefore.Before(issuer.NotBefore) || t.NotAfter.After(issuer.NotAfter) {
 			return nil, fmt.Errorf("x509ca: validity %s to %s is not within the issuer's, %s to %s",
 				t.NotBefore.Format(time.RFC3339), t.NotAfter.Format(time.RFC3339), issuer.NotBefore.Format(time.RFC3339), issuer.NotAfter.Format(time.RFC3339))
-		}
-		if (issuer.MaxPathLen > 0 || issuer.MaxPathLenZero) && p.PathLen >= issuer.MaxPathLen {
-			return nil, fmt.Errorf("x509ca: path length %d does not fit under the issuer's %d", p.PathLen, issuer.MaxPathLen)
 		}
 		parent = issuer
 	}

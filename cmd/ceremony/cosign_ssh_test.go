@@ -56,7 +56,7 @@ func TestSSHCosignature(t *testing.T) {
 		}
 		path := filepath.Join(t.TempDir(), "checkpoint.txt")
 		os.WriteFile(path, []byte(text), 0o644)
-		if out, err := exec.Command(tools.keygen, "-Y", "sign", "-q", "-f", filepath.Join(dir, key), "-n", namespace, path).CombinedOutput(); err != nil {
+		if out, err := exec.Command(tools.Keygen, "-Y", "sign", "-q", "-f", filepath.Join(dir, key), "-n", namespace, path).CombinedOutput(); err != nil {
 			t.Fatalf("ssh-keygen -Y sign: %v\n%s", err, out)
 		}
 		return path + ".sig"

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -24,26 +22,13 @@ import (
 )
 
 // sshTools are the OpenSSH programs the SSH CA tests run.
-type sshTools struct{ keygen, ssh, sshd string }
+type sshTools struct{ tooltest.OpenSSH }
 
-func needSSH(t *testing.T) sshTools {
-	t.Helper()
-	tools := sshTools{keygen: tooltest.Need(t, "ssh-keygen", "openssh-client"), ssh: tooltest.Need(t, "ssh", "openssh-client")}
-	// sshd lives in /usr/sbin, which is not on every PATH.
-	for _, p := range []string{"/usr/sbin/sshd", "/usr/local/sbin/sshd"} {
-		if _, err := os.Stat(p); err == nil {
-			tools.sshd = p
-		}
-	}
-	if tools.sshd == "" {
-		tools.sshd = tooltest.Need(t, "sshd", "openssh-server")
-	}
-	return tools
-}
+func needSSH(t *testing.T) sshTools { return sshTools{tooltest.NeedOpenSSH(t)} }
 
 func (s sshTools) newKey(t *testing.T, path string) string {
 	t.Helper()
-	if out, err := exec.Command(s.keygen, "-q", "-t", "ed25519", "-N", "", "-C", filepath.Base(path), "-f", path).CombinedOutput(); err != nil {
+	if out, err := exec.Command(s.Keygen, "-q", "-t", "ed25519", "-N", "", "-C", filepath.Base(path), "-f", path).CombinedOutput(); err != nil {
 		t.Fatalf("ssh-keygen: %v\n%s", err, out)
 	}
 	pub, err := os.ReadFile(path + ".pub")
@@ -96,68 +81,14 @@ func splitRecord(t *testing.T, bundle, set, path string) {
 	t.Fatalf("%s splits no set %s", bundle, set)
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// startSSHD runs sshd on 127.0.0.1 with its own configuration until the
-// test ends, and returns its port.
-func (s sshTools) startSSHD(t *testing.T, dir string, conf ...string) int {
-	t.Helper()
-	if err := os.MkdirAll("/run/sshd", 0o755); err != nil && os.Geteuid() == 0 {
-		t.Fatal(err)
-	}
-	port := freePort(t)
-	cfg := filepath.Join(dir, fmt.Sprintf("sshd-%d.conf", port))
-	body := fmt.Sprintf("Port %d\nListenAddress 127.0.0.1\nPidFile %s\nAuthorizedKeysFile none\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nLogLevel VERBOSE\n%s\n",
-		port, filepath.Join(dir, fmt.Sprintf("sshd-%d.pid", port)), strings.Join(conf, "\n"))
-	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(s.sshd, "-t", "-f", cfg).CombinedOutput(); err != nil {
-		t.Fatalf("sshd -t: %v\n%s", err, out)
-	}
-	cmd := exec.Command(s.sshd, "-D", "-e", "-f", cfg)
-	var log bytes.Buffer
-	cmd.Stderr = &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("sshd on port %d:\n%s", port, log.String())
-		}
-	})
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
-			c.Close()
-			return port
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("sshd did not listen on %d:\n%s", port, log.String())
-		}
-	}
-}
-
 // login runs a command over ssh as user with key (and a certificate, when
 // cert is not ""), trusting hosts through knownHosts only.
 func (s sshTools) login(port int, user, key, cert, knownHosts string) (string, error) {
-	args := []string{"-F", "none", "-p", fmt.Sprint(port), "-i", key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-		"-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts, "-o", "GlobalKnownHostsFile=/dev/null",
-		"-o", "ConnectTimeout=10"}
+	opts := []string{"-i", key, "-o", "BatchMode=yes"}
 	if cert != "" {
-		args = append(args, "-o", "CertificateFile="+cert)
+		opts = append(opts, "-o", "CertificateFile="+cert)
 	}
-	out, err := exec.Command(s.ssh, append(args, user+"@127.0.0.1", "echo", "logged-in-as-$(id -un)")...).CombinedOutput()
-	return string(out), err
+	return s.Login(port, user, knownHosts, nil, opts...)
 }
 
 // TestSSHCAWithRealSSHD runs ssh-ca.lua twice on one token, as a CA's first
@@ -213,12 +144,12 @@ func TestSSHCAWithRealSSHD(t *testing.T) {
 	art := filepath.Join(dir, "first", "artifacts")
 	first := certsByID(t, filepath.Join(art, "user-certs"), dir)
 	hostCerts := certsByID(t, filepath.Join(art, "host-certs"), dir)
-	out, err := exec.Command(tools.keygen, "-L", "-f", first["alice"]).CombinedOutput()
+	out, err := exec.Command(tools.Keygen, "-L", "-f", first["alice"]).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), `Key ID: "alice"`) || !strings.Contains(string(out), "Serial: 1\n") ||
 		!strings.Contains(string(out), "Principals: \n                "+me.Username+"\n") {
 		t.Fatalf("ssh-keygen -L of alice's certificate: %v\n%s", err, out)
 	}
-	if out, err := exec.Command(tools.keygen, "-L", "-f", hostCerts["testhost"]).CombinedOutput(); err != nil || !strings.Contains(string(out), "host certificate") || !strings.Contains(string(out), "Serial: 4\n") {
+	if out, err := exec.Command(tools.Keygen, "-L", "-f", hostCerts["testhost"]).CombinedOutput(); err != nil || !strings.Contains(string(out), "host certificate") || !strings.Contains(string(out), "Serial: 4\n") {
 		t.Fatalf("ssh-keygen -L of the host certificate: %v\n%s", err, out)
 	}
 
@@ -230,12 +161,12 @@ func TestSSHCAWithRealSSHD(t *testing.T) {
 	rehearse("next.toml", "next")
 	art2 := filepath.Join(dir, "next", "artifacts")
 	second := certsByID(t, filepath.Join(art2, "user-certs"), filepath.Join(t.TempDir()))
-	if out, _ := exec.Command(tools.keygen, "-L", "-f", second["alice"]).CombinedOutput(); !strings.Contains(string(out), "Serial: 5\n") {
+	if out, _ := exec.Command(tools.Keygen, "-L", "-f", second["alice"]).CombinedOutput(); !strings.Contains(string(out), "Serial: 5\n") {
 		t.Fatalf("the next ceremony's serials do not continue the ledger:\n%s", out)
 	}
 	krl := filepath.Join(art2, "revoked.krl")
 	for id, want := range map[string]bool{"alice": false, "bob": false, "carol": true} {
-		out, err := exec.Command(tools.keygen, "-Q", "-f", krl, first[id]).CombinedOutput()
+		out, err := exec.Command(tools.Keygen, "-Q", "-f", krl, first[id]).CombinedOutput()
 		if got := err != nil && strings.Contains(string(out), "REVOKED"); got != want {
 			t.Errorf("ssh-keygen -Q says %s revoked=%v, want %v: %s", id, got, want, out)
 		}
@@ -245,7 +176,7 @@ func TestSSHCAWithRealSSHD(t *testing.T) {
 		t.Fatal(err)
 	}
 	allowed := write("allowed_signers", "ssh-ca "+string(caLine))
-	verifyKRL := exec.Command(tools.keygen, "-Y", "verify", "-f", allowed, "-I", "ssh-ca", "-n", sshca.KRLNamespace, "-s", krl+".sig")
+	verifyKRL := exec.Command(tools.Keygen, "-Y", "verify", "-f", allowed, "-I", "ssh-ca", "-n", sshca.KRLNamespace, "-s", krl+".sig")
 	verifyKRL.Stdin, _ = os.Open(krl)
 	if out, err := verifyKRL.CombinedOutput(); err != nil {
 		t.Fatalf("ssh-keygen -Y verify of the KRL's signature: %v\n%s", err, out)
@@ -265,7 +196,7 @@ func TestSSHCAWithRealSSHD(t *testing.T) {
 	expiredPath := write("alice-expired.cert", string(ssh.MarshalAuthorizedKey(expired)))
 	trusted := write("trusted_ca", string(caLine)+string(ssh.MarshalAuthorizedKey(softCA.PublicKey())))
 
-	port := tools.startSSHD(t, dir, "HostKey "+filepath.Join(dir, "host"), "HostCertificate "+hostCerts["testhost"],
+	port := tools.StartSSHD(t, dir, "HostKey "+filepath.Join(dir, "host"), "HostCertificate "+hostCerts["testhost"],
 		"TrustedUserCAKeys "+trusted, "RevokedKeys "+krl)
 	known := write("known_hosts", fmt.Sprintf("@cert-authority [127.0.0.1]:%d %s", port, caLine))
 	for _, c := range []struct {
@@ -286,7 +217,7 @@ func TestSSHCAWithRealSSHD(t *testing.T) {
 	}
 
 	// A server whose host key has no certificate is refused.
-	rogue := tools.startSSHD(t, dir, "HostKey "+filepath.Join(dir, "rogue-host"), "TrustedUserCAKeys "+trusted)
+	rogue := tools.StartSSHD(t, dir, "HostKey "+filepath.Join(dir, "rogue-host"), "TrustedUserCAKeys "+trusted)
 	rogueKnown := write("known_hosts_rogue", fmt.Sprintf("@cert-authority [127.0.0.1]:%d %s", rogue, caLine))
 	if out, err := tools.login(rogue, me.Username, filepath.Join(dir, "alice"), first["alice"], rogueKnown); err == nil || !strings.Contains(out, "Host key verification failed") {
 		t.Errorf("a host without a certificate was trusted: %v\n%s", err, out)

@@ -28,8 +28,8 @@ import (
 
 // Defaults of a fresh card, as on a YubiKey out of the box.
 var (
-	DefaultPIN           = []byte("123456")
-	DefaultManagementKey = []byte{1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8}
+	DefaultPIN           = piv.DefaultPIN
+	DefaultManagementKey = piv.DefaultManagementKey
 )
 
 // Card is the software card. Its fields may be changed by tests to make it
@@ -39,6 +39,11 @@ type Card struct {
 	serial   uint32
 	firmware string
 	retries  int
+	pin, puk []byte
+	pukTries int
+	mgmt     []byte
+	stored   []byte // the PIN-protected management key
+	certs    map[piv.Slot]*x509.Certificate
 	ca       *Authority
 	keys     map[piv.Slot]slotKey
 	// AttestSerial, when set, is the serial written into attestations
@@ -53,7 +58,9 @@ type slotKey struct {
 
 // New returns a card with its own attestation CA.
 func New(serial uint32, firmware string) *Card {
-	return &Card{serial: serial, firmware: firmware, retries: 3, ca: NewAuthority(), keys: map[piv.Slot]slotKey{}}
+	return &Card{serial: serial, firmware: firmware, retries: 3, pukTries: 3, ca: NewAuthority(), keys: map[piv.Slot]slotKey{},
+		pin: append([]byte(nil), piv.DefaultPIN...), puk: append([]byte(nil), piv.DefaultPUK...),
+		mgmt: append([]byte(nil), piv.DefaultManagementKey...), certs: map[piv.Slot]*x509.Certificate{}}
 }
 
 // Authority stands in for Yubico's attestation PKI: a root, and under it
@@ -153,8 +160,8 @@ func (c *Card) Attest(slot piv.Slot) (*x509.Certificate, error) {
 }
 
 func (c *Card) Generate(managementKey []byte, slot piv.Slot, alg string, p piv.Policy) (crypto.PublicKey, error) {
-	if subtle.ConstantTimeCompare(managementKey, DefaultManagementKey) != 1 {
-		return nil, errors.New("pivtest: wrong management key")
+	if err := c.checkManagementKey(managementKey); err != nil {
+		return nil, err
 	}
 	var priv crypto.Signer
 	var err error
@@ -191,11 +198,9 @@ func (c *Card) PrivateKey(slot piv.Slot, pub crypto.PublicKey, pin []byte) (cryp
 		if c.retries == 0 {
 			return nil, errors.New("pivtest: pin blocked")
 		}
-		if subtle.ConstantTimeCompare(pin, DefaultPIN) != 1 {
-			c.retries--
-			return nil, fmt.Errorf("pivtest: wrong pin, %d retries left", c.retries)
+		if err := c.checkPIN(pin); err != nil {
+			return nil, err
 		}
-		c.retries = 3
 	}
 	if e, ok := k.priv.(*ecdsa.PrivateKey); ok {
 		return ecdhKey{e}, nil
@@ -212,6 +217,105 @@ func (k ecdhKey) ECDH(peer *ecdh.PublicKey) ([]byte, error) {
 		return nil, err
 	}
 	return e.ECDH(peer)
+}
+
+func (c *Card) checkManagementKey(k []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if subtle.ConstantTimeCompare(k, c.mgmt) != 1 {
+		return errors.New("pivtest: wrong management key")
+	}
+	return nil
+}
+
+// checkPIN counts a wrong PIN; the caller holds c.mu.
+func (c *Card) checkPIN(pin []byte) error {
+	if c.retries == 0 {
+		return fmt.Errorf("pivtest: pin: %w", piv.ErrBlocked)
+	}
+	if subtle.ConstantTimeCompare(pin, c.pin) != 1 {
+		if c.retries--; c.retries == 0 {
+			return fmt.Errorf("pivtest: wrong pin: %w", piv.ErrBlocked)
+		}
+		return fmt.Errorf("pivtest: wrong pin, %d retries left", c.retries)
+	}
+	c.retries = 3
+	return nil
+}
+
+func (c *Card) SetCertificate(managementKey []byte, slot piv.Slot, cert *x509.Certificate) error {
+	if err := c.checkManagementKey(managementKey); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.certs[slot] = cert
+	return nil
+}
+
+// Certificate is what the slot's certificate object holds, for tests.
+func (c *Card) Certificate(slot piv.Slot) *x509.Certificate {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.certs[slot]
+}
+
+func (c *Card) ChangePIN(old, new []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.checkPIN(old); err != nil {
+		return err
+	}
+	c.pin = append([]byte(nil), new...)
+	return nil
+}
+
+func (c *Card) ChangePUK(old, new []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pukTries == 0 {
+		return fmt.Errorf("pivtest: puk: %w", piv.ErrBlocked)
+	}
+	if subtle.ConstantTimeCompare(old, c.puk) != 1 {
+		if c.pukTries--; c.pukTries == 0 {
+			return fmt.Errorf("pivtest: wrong puk: %w", piv.ErrBlocked)
+		}
+		return fmt.Errorf("pivtest: wrong puk, %d retries left", c.pukTries)
+	}
+	c.pukTries, c.puk = 3, append([]byte(nil), new...)
+	return nil
+}
+
+// PUKRetries is how many PUK attempts are left, for tests.
+func (c *Card) PUKRetries() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pukTries
+}
+
+func (c *Card) SetManagementKey(old, new, pin []byte) error {
+	if err := c.checkManagementKey(old); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.checkPIN(pin); err != nil {
+		return err
+	}
+	c.mgmt, c.stored = append([]byte(nil), new...), append([]byte(nil), new...)
+	return nil
+}
+
+func (c *Card) ManagementKey(pin []byte) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.checkPIN(pin); err != nil {
+		return nil, err
+	}
+	if c.stored == nil {
+		return nil, errors.New("pivtest: no PIN-protected management key")
+	}
+	return append([]byte(nil), c.stored...), nil
 }
 
 func (c *Card) Close() error { return nil }

@@ -14,8 +14,12 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"math/big"
+	"os"
 	"os/exec"
+	"os/user"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +32,7 @@ import (
 	"github.com/ceremony-dev/ceremony/piv/pivtest"
 	"github.com/ceremony-dev/ceremony/piv/vcard"
 	"github.com/ceremony-dev/ceremony/tooltest"
+	"github.com/ceremony-dev/ceremony/x509ca"
 )
 
 const reader = "Virtual PCD 00 00"
@@ -43,7 +48,7 @@ var inReader struct {
 	err  error
 }
 
-const serial = 24681357
+const serial32 = 24681357
 
 // insert gives the test the virtual card, fresh from the factory, in the
 // first vpcd reader, once PC/SC sees it.
@@ -51,7 +56,7 @@ func insert(t *testing.T) (*vcard.Card, *pivtest.Authority) {
 	t.Helper()
 	inReader.once.Do(func() {
 		inReader.ca = pivtest.NewAuthority()
-		inReader.card = vcard.New(serial, "5.7.1", inReader.ca)
+		inReader.card = vcard.New(serial32, "5.7.1", inReader.ca)
 		// A pcscd just started opens the reader's port a moment later.
 		for range 50 {
 			if _, inReader.err = inReader.card.Insert(context.Background(), vcard.VPCDAddr); inReader.err == nil {
@@ -106,7 +111,7 @@ func open(t *testing.T) piv.Card {
 func TestPIVGoOnTheVirtualCard(t *testing.T) {
 	_, ca := insert(t)
 	c := open(t)
-	if s, err := c.Serial(); err != nil || s != serial {
+	if s, err := c.Serial(); err != nil || s != serial32 {
 		t.Fatalf("Serial = %d, %v", s, err)
 	}
 	if fw := c.Firmware(); fw != "5.7.1" {
@@ -120,7 +125,7 @@ func TestPIVGoOnTheVirtualCard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Serial != serial || a.Firmware != "5.7.1" || a.Policy != p || a.Slot != piv.SlotKeyManagement {
+	if a.Serial != serial32 || a.Firmware != "5.7.1" || a.Policy != p || a.Slot != piv.SlotKeyManagement {
 		t.Fatalf("attestation %+v", a)
 	}
 	// The same card's attestation does not chain to another authority.
@@ -221,3 +226,117 @@ func TestIndependentClientsReadTheVirtualCard(t *testing.T) {
 
 // openscModule is OpenSC's PKCS #11 module, as Debian's opensc-pkcs11 has it.
 const openscModule = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
+
+// TestProvisionOnTheVirtualCard provisions the card as the guide's users'
+// YubiKeys are, through piv-go's real path, and holds the result to the
+// tools users and servers have: OpenSSL accepts the 9a certificate under
+// the users intermediate and root, yubico-piv-tool lists it, a real sshd
+// lets the user in with the 9a key through OpenSC's PKCS #11 module and
+// the new PIN; the factory PIN, the PUK and the factory management key no
+// longer work, and the new management key is on the card behind the PIN.
+func TestProvisionOnTheVirtualCard(t *testing.T) {
+	openssl := tooltest.Need(t, "openssl", "openssl")
+	ykpiv := tooltest.Need(t, "yubico-piv-tool", "yubico-piv-tool")
+	tools := tooltest.NeedOpenSSH(t)
+	_, ca := insert(t)
+	dir := t.TempDir()
+	now := time.Now().UTC().Truncate(time.Second)
+	rootKey, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	serial := func() *big.Int { n, _ := x509ca.RandomSerial(); return n }
+	root, err := x509ca.IssueCA(rootKey, nil, rootKey.Public(), x509ca.Profile{Subject: pkix.Name{CommonName: "Example Root CA", Organization: []string{"Example"}},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(20, 0, 0), PathLen: 1}, serial(), x509ca.PrivatePKI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	usersKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	users, err := x509ca.IssueCA(rootKey, root.Cert, usersKey.Public(), x509ca.Profile{Subject: pkix.Name{CommonName: "Example Users CA", Organization: []string{"Example"}},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(10, 0, 0), PathLen: 0}, serial(), x509ca.PrivatePKI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newPIN := []byte("24681357")
+	c := open(t)
+	done, err := piv.Provision(c, piv.Provisioning{
+		Slot: piv.SlotAuthentication, Alg: piv.ECDSAP256, Policy: piv.Policy{PIN: piv.PINOnce, Touch: piv.TouchNever}, Trust: ca.Trust(),
+		NewPIN: newPIN,
+		Issue: func(pub crypto.PublicKey, a *piv.Attestation) (*x509.Certificate, error) {
+			iss, err := x509ca.IssueUser(usersKey, users.Cert, pub, x509ca.Profile{
+				Subject:   pkix.Name{CommonName: "Alice Adams", Organization: []string{"Example"}},
+				NotBefore: now, NotAfter: now.AddDate(2, 0, 0),
+				KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+			}, serial(), x509ca.PrivatePKI)
+			if err != nil {
+				return nil, err
+			}
+			return iss.Cert, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !done.PUKBlocked || done.Attestation.Serial != serial32 || done.Cert.Subject.CommonName != "Alice Adams" {
+		t.Fatalf("provisioned %+v", done)
+	}
+	write := func(name string, ders ...[]byte) string {
+		var b []byte
+		for _, d := range ders {
+			b = append(b, x509ca.PEM("CERTIFICATE", d)...)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	out, err := exec.Command(openssl, "verify", "-x509_strict", "-CAfile", write("root.pem", root.DER), "-untrusted", write("users.pem", users.DER),
+		"-purpose", "sslclient", write("alice.pem", done.Cert.Raw)).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), ": OK") {
+		t.Fatalf("openssl verify: %v\n%s", err, out)
+	}
+	// piv-go holds the card in a transaction until it is closed.
+	c.Close()
+	if out, err := exec.Command(ykpiv, "-r", reader, "-a", "status").CombinedOutput(); err != nil || !strings.Contains(string(out), "CN=Alice Adams") {
+		t.Fatalf("yubico-piv-tool -a status: %v\n%s", err, out)
+	}
+
+	// The user logs in to a server that knows their 9a key, through OpenSC;
+	// with IdentitiesOnly, ssh takes a token's key named by its public half.
+	sshPub, _ := ssh.NewPublicKey(done.Attestation.PublicKey)
+	authorized := filepath.Join(dir, "authorized_keys")
+	os.WriteFile(authorized, ssh.MarshalAuthorizedKey(sshPub), 0o600)
+	if out, err := exec.Command(tools.Keygen, "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, "host")).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	}
+	port := tools.StartSSHD(t, dir, "HostKey "+filepath.Join(dir, "host"), "AuthorizedKeysFile "+authorized)
+	hostPub, _ := os.ReadFile(filepath.Join(dir, "host.pub"))
+	known := filepath.Join(dir, "known_hosts")
+	os.WriteFile(known, []byte(fmt.Sprintf("[127.0.0.1]:%d %s", port, hostPub)), 0o600)
+	askpass := filepath.Join(dir, "askpass")
+	os.WriteFile(askpass, []byte("#!/bin/sh\necho "+string(newPIN)+"\n"), 0o700)
+	me, _ := user.Current()
+	login, err := tools.Login(port, me.Username, known, []string{"SSH_ASKPASS=" + askpass, "SSH_ASKPASS_REQUIRE=force", "DISPLAY=none"},
+		"-i", authorized, "-o", "PKCS11Provider="+openscModule, "-o", "PreferredAuthentications=publickey")
+	if err != nil || !strings.Contains(login, "logged-in-as-"+me.Username) {
+		t.Fatalf("ssh with the 9a key through %s: %v\n%s", openscModule, err, login)
+	}
+
+	yk, err := pivgo.Open(reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer yk.Close()
+	if err := yk.VerifyPIN(string(piv.DefaultPIN)); err == nil {
+		t.Fatal("the factory PIN still works")
+	}
+	var auth pivgo.AuthErr
+	if err := yk.Unblock(string(piv.DefaultPUK), "11111111"); !errors.As(err, &auth) || auth.Retries != 0 {
+		t.Fatalf("the PUK is not blocked: %v", err)
+	}
+	if _, err := yk.GenerateKey(piv.DefaultManagementKey, pivgo.SlotSignature, pivgo.Key{Algorithm: pivgo.AlgorithmEC256}); err == nil {
+		t.Fatal("the factory management key still works")
+	}
+	m, err := yk.Metadata(string(newPIN))
+	if err != nil || m.ManagementKey == nil || len(*m.ManagementKey) != 24 || string(*m.ManagementKey) == string(piv.DefaultManagementKey) {
+		t.Fatalf("the PIN-protected management key: %v, %v", m, err)
+	}
+}

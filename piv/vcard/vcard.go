@@ -35,11 +35,12 @@ import (
 	"github.com/ceremony-dev/ceremony/piv/pivtest"
 )
 
-// Defaults of a card fresh from the factory, as on a YubiKey 5.7.
+// Defaults of a card fresh from the factory, as on a YubiKey 5.7 (whose
+// default management key is AES-192).
 var (
-	DefaultPIN           = []byte("123456")
-	DefaultPUK           = []byte("12345678")
-	DefaultManagementKey = []byte{1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8}
+	DefaultPIN           = piv.DefaultPIN
+	DefaultPUK           = piv.DefaultPUK
+	DefaultManagementKey = piv.DefaultManagementKey
 )
 
 // Algorithm and policy bytes of the PIV and YubiKey commands.
@@ -56,6 +57,7 @@ const (
 	refPUK        = 0x81
 
 	objAttestation = 0x5fff01
+	objProtected   = 0x5fc109 // PIN-protected data: the stored management key
 )
 
 // Status words.
@@ -493,6 +495,9 @@ func (c *Card) getData(data []byte) ([]byte, int) {
 	v, found := c.objects[tag]
 	if !found {
 		return nil, swNotFound
+	}
+	if tag == objProtected && !c.pinOK {
+		return nil, swNotSatisfied
 	}
 	return tlv(0x53, v), swOK
 }
