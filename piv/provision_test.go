@@ -1,0 +1,113 @@
+package piv_test
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"math/big"
+	"strings"
+	"testing"
+
+	"github.com/ceremony-dev/ceremony/piv"
+	"github.com/ceremony-dev/ceremony/piv/pivtest"
+)
+
+// selfIssue stands in for the users CA: a certificate for whatever key it
+// is given, so that these tests are about the card.
+func selfIssue(pub crypto.PublicKey, _ *piv.Attestation) (*x509.Certificate, error) {
+	k, _ := rsa.GenerateKey(rand.Reader, 2048)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Alice Adams"}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, k)
+	if err != nil {
+		return nil, err
+	}
+	return x509.ParseCertificate(der)
+}
+
+func TestProvision(t *testing.T) {
+	good := func(c *pivtest.Card) piv.Provisioning {
+		return piv.Provisioning{Slot: piv.SlotAuthentication, Alg: piv.ECDSAP256, Policy: piv.Policy{PIN: piv.PINOnce, Touch: piv.TouchAlways},
+			Trust: c.Trust(), Issue: selfIssue, NewPIN: []byte("24681357")}
+	}
+	for _, tc := range []struct {
+		name     string
+		firmware string
+		edit     func(*pivtest.Card, *piv.Provisioning)
+		want     string
+	}{
+		{"fresh card", "5.7.1", nil, ""},
+		{"puk set instead of blocked", "5.7.1", func(_ *pivtest.Card, p *piv.Provisioning) { p.NewPUK = []byte("87654321") }, ""},
+		{"rsa on infineon firmware", "4.3.3", func(_ *pivtest.Card, p *piv.Provisioning) { p.Alg = piv.RSA2048 }, "Infineon"},
+		{"default pin kept", "5.7.1", func(_ *pivtest.Card, p *piv.Provisioning) { p.NewPIN = piv.DefaultPIN }, "not the default"},
+		{"short pin", "5.7.1", func(_ *pivtest.Card, p *piv.Provisioning) { p.NewPIN = []byte("1234") }, "6 to 8"},
+		{"card not fresh", "5.7.1", func(c *pivtest.Card, _ *piv.Provisioning) {
+			c.SetManagementKey(piv.DefaultManagementKey, []byte("an other management key!"), piv.DefaultPIN)
+		}, "fresh from the factory"},
+		{"attestation of another device", "5.7.1", func(c *pivtest.Card, _ *piv.Provisioning) { c.AttestSerial = 1 }, "attestation"},
+		{"certificate for another key", "5.7.1", func(_ *pivtest.Card, p *piv.Provisioning) {
+			p.Issue = func(crypto.PublicKey, *piv.Attestation) (*x509.Certificate, error) {
+				k, _ := rsa.GenerateKey(rand.Reader, 2048)
+				return selfIssue(k.Public(), nil)
+			}
+		}, "not for the attested key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			card := pivtest.New(27182818, tc.firmware)
+			p := good(card)
+			if tc.edit != nil {
+				tc.edit(card, &p)
+			}
+			done, err := piv.Provision(card, p)
+			if tc.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("Provision = %v, want an error saying %q", err, tc.want)
+				}
+				if card.Certificate(piv.SlotAuthentication) != nil {
+					t.Fatal("a refused card was given a certificate")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if card.Certificate(piv.SlotAuthentication) == nil || done.Serial != 27182818 {
+				t.Fatalf("provisioned %+v", done)
+			}
+			if err := card.ChangePIN(piv.DefaultPIN, []byte("11111111")); err == nil {
+				t.Fatal("the factory PIN still works")
+			}
+			if k, err := card.ManagementKey([]byte("24681357")); err != nil || len(k) != 24 || string(k) == string(piv.DefaultManagementKey) {
+				t.Fatalf("the stored management key: %x, %v", k, err)
+			}
+			if blocked := card.PUKRetries() == 0; blocked != (p.NewPUK == nil) || done.PUKBlocked != blocked {
+				t.Fatalf("PUK blocked %t, reported %t, for NewPUK %q", blocked, done.PUKBlocked, p.NewPUK)
+			}
+		})
+	}
+}
+
+// TestROCA: a modulus with the flawed library's fingerprint is caught; keys
+// made soundly are not.
+func TestROCA(t *testing.T) {
+	// A number that is, modulo each of the fingerprint's primes, a power
+	// of 65537 (the residues are all that the test looks at).
+	m := big.NewInt(1)
+	for _, p := range []int64{3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97,
+		101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167} {
+		m.Mul(m, big.NewInt(p))
+	}
+	n := new(big.Int).Exp(big.NewInt(65537), big.NewInt(1234567), m)
+	n.Add(n, new(big.Int).Lsh(m, 1800))
+	if err := piv.CheckKey(&rsa.PublicKey{N: n, E: 65537}); !errors.Is(err, piv.ErrWeakDevice) {
+		t.Fatalf("a ROCA modulus: %v", err)
+	}
+	for range 3 {
+		k, _ := rsa.GenerateKey(rand.Reader, 2048)
+		if piv.ROCA(&k.PublicKey) {
+			t.Fatal("a sound key has the ROCA fingerprint")
+		}
+	}
+}
