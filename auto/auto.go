@@ -129,7 +129,11 @@ func (a *Auto) Value(ctx context.Context, v room.ValueRequest) ([]byte, error) {
 	}
 	for _, c := range candidates {
 		if v.Validate == nil || v.Validate([]byte(c)) == nil {
-			a.say("%s: %s", v.Label, c)
+			shown := c
+			if v.Secret {
+				shown = "(typed, not shown)"
+			}
+			a.say("%s: %s", v.Label, shown)
 			return []byte(c), nil
 		}
 	}

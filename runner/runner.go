@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ceremony-dev/ceremony/pgpwords"
+	"github.com/ceremony-dev/ceremony/piv"
 	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/scripts"
 	"github.com/ceremony-dev/ceremony/shares"
@@ -45,6 +46,9 @@ type Env struct {
 	OpenToken func(uri string) (steps.Token, error)
 	// InitToken initialises the token at uri with an SO and a user secret.
 	InitToken func(uri string, soSecret, userSecret []byte) error
+	// OpenCard opens the YubiKey in the reader, with where its attestations
+	// must chain; nil where the ceremony has no reader.
+	OpenCard func() (piv.Card, *piv.Trust, error)
 	// Input returns a declared input's bytes, checked against its size limit
 	// and pinned hash.
 	Input func(name string) ([]byte, error)
@@ -102,6 +106,9 @@ func New(script Script, w *transcript.Writer, recorded []transcript.Event, env E
 	r := &Runner{script: script, plan: plan, w: w, env: env, act: -1, step: -1,
 		replay: recorded, resumed: recorded != nil, fromResume: recorded != nil,
 		session: steps.NewSession(env.Sets, env.OpenToken, env.InitToken)}
+	if env.OpenCard != nil {
+		r.session.UseCards(env.OpenCard)
+	}
 	r.view = room.Ceremony{Name: plan.Name, Version: plan.Version, Rehearsal: env.Rehearsal, Bundle: env.Bundle}
 	for _, a := range plan.Acts {
 		av := room.ActView{Title: a.Title}

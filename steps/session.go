@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/ceremony-dev/ceremony/piv"
 	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/shares"
 	"github.com/ceremony-dev/ceremony/x509ca"
@@ -47,6 +48,23 @@ type Session struct {
 	active    bool           // logged in during this process
 	activated *Activate      // the last recorded activation, redone live when its session is gone
 	x509      *x509ca.Ledger // the certificates issued, once an x509 primitive needs it
+	// cards opens the PIV card in the reader and says where its
+	// attestations must chain.
+	cards func() (piv.Card, *piv.Trust, error)
+}
+
+// UseCards sets how the run reaches a YubiKey.
+func (s *Session) UseCards(open func() (piv.Card, *piv.Trust, error)) { s.cards = open }
+
+func (s *Session) openCard() (piv.Card, *piv.Trust, error) {
+	if s.cards == nil {
+		return nil, nil, errors.New("this ceremony has no YubiKey reader")
+	}
+	card, trust, err := s.cards()
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening the YubiKey: %w", err)
+	}
+	return card, trust, nil
 }
 
 // set is what a run knows of one share set.

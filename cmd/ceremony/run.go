@@ -367,7 +367,7 @@ func (c *ceremonyRun) start(ui uiFlags, s stdio) int {
 
 func (c *ceremonyRun) env(u room.UI) runner.Env {
 	t := c.cfg.Token
-	env := runner.Env{UI: u, Roster: c.cfg.Roster(), Bundle: c.bundle, Rehearsal: c.rehearsal, Input: c.input, Sets: c.sets}
+	env := runner.Env{UI: u, Roster: c.cfg.Roster(), Bundle: c.bundle, Rehearsal: c.rehearsal, Input: c.input, Sets: c.sets, OpenCard: c.openCard}
 	label := c.cfg.ID
 	if len(label) > 32 {
 		label = label[:32]

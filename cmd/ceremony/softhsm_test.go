@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/ceremony-dev/ceremony/hsm/hsmtest"
 	"github.com/ceremony-dev/ceremony/runner"
 	"github.com/ceremony-dev/ceremony/scripts"
+	"github.com/ceremony-dev/ceremony/tooltest"
 	"github.com/ceremony-dev/ceremony/transcript"
 )
 
@@ -53,6 +55,16 @@ func TestRehearseOnSoftHSM(t *testing.T) {
 		}},
 		{"ksk-keygen.lua", nil, func(t *testing.T, bundle string, e transcript.Event, d map[string]any) bool {
 			return e.Type == "dnssec.ksk" && d["tag"] != nil
+		}},
+		{"yubikey-provision.lua", nil, func(t *testing.T, bundle string, e transcript.Event, d map[string]any) bool {
+			if e.Type != "piv.provisioned" {
+				return false
+			}
+			art := func(n string) string { return filepath.Join(bundle, "artifacts", n) }
+			openssl := tooltest.Need(t, "openssl", "openssl")
+			out, err := exec.Command(openssl, "verify", "-x509_strict", "-CAfile", art("root.crt"), "-untrusted", art("users.crt"),
+				"-purpose", "sslclient", art(fmt.Sprint(d["certificate"]))).CombinedOutput()
+			return err == nil && strings.Contains(string(out), ": OK") && d["puk"] == "blocked"
 		}},
 		{"ssh-ca.lua", nil, func(t *testing.T, bundle string, e transcript.Event, d map[string]any) bool {
 			if e.Type != "ssh.certified" || d["type"] != "user" {

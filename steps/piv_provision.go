@@ -1,0 +1,334 @@
+package steps
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/ceremony-dev/ceremony/piv"
+	"github.com/ceremony-dev/ceremony/room"
+	"github.com/ceremony-dev/ceremony/x509ca"
+)
+
+// EvPIVProvisioned records a user's card provisioned: the card, the
+// attestation, the certificate, the PUK's fate; never a PIN or a key.
+const EvPIVProvisioned = "piv.provisioned"
+
+// pivSlots are the slots a user's key may go in, with the key usages of its
+// certificate: authentication (login, client TLS), signature, and key
+// management (encryption).
+var pivSlots = map[string]struct {
+	slot piv.Slot
+	ku   x509.KeyUsage
+	eku  []x509.ExtKeyUsage
+}{
+	"9a": {piv.SlotAuthentication, x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}},
+	"9c": {piv.SlotSignature, x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment, nil},
+	"9d": {piv.SlotKeyManagement, x509.KeyUsageKeyEncipherment | x509.KeyUsageKeyAgreement, nil},
+}
+
+// PIVProvision: the YubiKey of the step's actor, the user, fresh from the
+// factory, given a key made on it in slot (attested before anything is
+// signed), a certificate from the users CA on the token, a random
+// management key kept only on the card behind the PIN, the PIN the user
+// chooses (typed by them, never shown or recorded), and a blocked PUK (or
+// one from a share set's secret). In subject and out, {name} and {id} are
+// the user's name and roster id.
+// Lua: piv.provision { subject = "CN={name}, O=Example", issuer = "users.crt" | issuer_cert = input "users_ca",
+//
+//	key = "users-ca", slot = "9a", type = "ecdsa-p256", pin_policy = "once", touch_policy = "always",
+//	validity = "17520h", puk = "block" | puk_from = "puk-set", out = "{id}-9a.crt", ledger = input "ledger" | ledger_from = "..." }
+//	-> { certificate, serial, card }
+type PIVProvision struct {
+	At
+	Subject string
+	Issuer  source
+	Key     string
+	Slot    string
+	Type    string
+	Policy  piv.Policy
+	PUKSet  string // "" blocks the PUK
+	Out     string
+	Ledger  source
+	valid   time.Duration
+}
+
+func init() {
+	register(Primitive{Name: "piv.provision", Parse: func(a Args, at At) (Call, error) {
+		p := PIVProvision{At: at, Subject: a.String("subject", true), Key: a.String("key", true),
+			Slot: a.String("slot", false), Type: a.String("type", false), Out: a.String("out", true),
+			Policy: piv.Policy{PIN: a.String("pin_policy", false), Touch: a.String("touch_policy", false)}}
+		defaults := map[*string]string{&p.Slot: "9a", &p.Type: piv.ECDSAP256, &p.Policy.PIN: piv.PINOnce, &p.Policy.Touch: piv.TouchAlways}
+		for f, d := range defaults {
+			if *f == "" {
+				*f = d
+			}
+		}
+		if _, ok := pivSlots[p.Slot]; !ok {
+			return nil, fmt.Errorf("slot %q: 9a, 9c or 9d", p.Slot)
+		}
+		if err := oneOf("type", p.Type, piv.ECDSAP256, piv.ECDSAP384); err != nil {
+			return nil, err
+		}
+		if err := oneOf("pin_policy", p.Policy.PIN, piv.PINOnce, piv.PINAlways, piv.PINNever); err != nil {
+			return nil, err
+		}
+		if err := oneOf("touch_policy", p.Policy.Touch, piv.TouchAlways, piv.TouchCached, piv.TouchNever); err != nil {
+			return nil, err
+		}
+		switch puk := a.String("puk", false); puk {
+		case "", "block":
+		default:
+			return nil, fmt.Errorf("puk %q: \"block\", or give puk_from = a share set", puk)
+		}
+		p.PUKSet = a.String("puk_from", false)
+		if _, err := x509ca.ParseName(userText(p.Subject, room.Participant{ID: "id", Name: "Name"})); err != nil {
+			return nil, err
+		}
+		validity := a.String("validity", false)
+		if validity == "" {
+			validity = "17520h" // two years, as the guide's users get
+		}
+		d, forever, err := parseValidity(validity)
+		if err != nil || forever {
+			return nil, fmt.Errorf("validity %q: a number and h, d or w", validity)
+		}
+		p.valid = d
+		if p.Issuer, err = readSource(a, "the users CA's certificate", "issuer_cert", "issuer", true); err != nil {
+			return nil, err
+		}
+		if p.Ledger, err = readSource(a, "the ledger", "ledger", "ledger_from", false); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}})
+}
+
+func (p PIVProvision) Placeholder() any {
+	return map[string]any{"certificate": p.Out, "serial": "{serial}", "card": "{card serial}"}
+}
+func (p PIVProvision) Brief() string { return p.brief(p.Slot + " with " + p.Key) }
+
+// userText is s for user: {name} and {id} replaced.
+func userText(s string, user room.Participant) string {
+	return strings.NewReplacer("{name}", user.Name, "{id}", user.ID).Replace(s)
+}
+
+func (p PIVProvision) Paper() string {
+	puk := "the PUK is blocked"
+	if p.PUKSet != "" {
+		puk = "the PUK is set from share set " + p.PUKSet
+	}
+	return fmt.Sprintf("Provision the acting user's YubiKey: %s key in %s (PIN %s, touch %s) made on the card and attested, certified as %s by %s with %s, saved as %s; the user chooses the PIN; the management key stays on the card; %s",
+		p.Type, p.Slot, p.Policy.PIN, p.Policy.Touch, p.Subject, p.Issuer.paper(), p.Key, p.Out, puk)
+}
+
+func (p PIVProvision) Lint(l Linter) {
+	p.Issuer.lint(l)
+	p.Ledger.lint(l)
+	if p.PUKSet != "" {
+		l.UseSet(p.PUKSet)
+	}
+}
+
+// pivData is the data of piv.provisioned.
+type pivData struct {
+	User        string            `json:"user"`
+	Card        map[string]string `json:"card"` // serial, firmware
+	Slot        string            `json:"slot"`
+	Type        string            `json:"type"`
+	Policy      piv.Policy        `json:"policy"`
+	Attested    map[string]string `json:"attestation"`
+	Subject     string            `json:"subject"`
+	Serial      string            `json:"serial"`
+	SHA256      string            `json:"sha256"`
+	Certificate string            `json:"certificate"`
+	Files       map[string]string `json:"files"`
+	PUK         string            `json:"puk"` // "blocked" or "set from SET"
+}
+
+func (p PIVProvision) Run(ctx context.Context, h Host) (any, error) {
+	var d pivData
+	rec, err := replaySigned(h, p, EvPIVProvisioned, "interrupted before the card was recorded; the card must be reset before it is provisioned again", &d,
+		shareSteps...)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Found() {
+		if d.User != h.Actor().ID || d.Slot != p.Slot {
+			return nil, diverged(h, rec, "%s's %s is recorded where the script provisions %s's %s", d.User, d.Slot, h.Actor().ID, p.Slot)
+		}
+		if err := checkFiles(h, rec, d.Files); err != nil {
+			return nil, err
+		}
+		c, err := recordedCert(h, rec, d.Certificate)
+		if err != nil {
+			return nil, err
+		}
+		led, err := h.Session().ledger(h, p.Ledger, c.Issuer.String())
+		if err != nil {
+			return nil, diverged(h, rec, "%v", err)
+		}
+		if err := led.Add(c, d.User+", "+p.Slot, h.Ceremony()); err != nil {
+			return nil, err
+		}
+	} else if d, err = p.provision(ctx, h); err != nil {
+		return nil, err
+	}
+	h.Show(fmt.Sprintf("card %s (firmware %s), %s key attested", d.Card["serial"], d.Card["firmware"], p.Slot), d.Attested["slot_key_sha256"])
+	h.Show("certificate "+d.Subject+", serial "+d.Serial+", SHA-256", d.SHA256)
+	return map[string]any{"certificate": d.Certificate, "serial": d.Serial, "card": d.Card["serial"]}, nil
+}
+
+func (p PIVProvision) provision(ctx context.Context, h Host) (pivData, error) {
+	user := h.Actor()
+	b, _, err := p.Issuer.read(h)
+	if err != nil {
+		return pivData{}, err
+	}
+	issuer, err := x509ca.ParseCertificate(b)
+	if err != nil {
+		return pivData{}, fmt.Errorf("%s: %w", p.Issuer.What, err)
+	}
+	signer, err := tokenKey(ctx, h, p.Key)
+	if err != nil {
+		return pivData{}, err
+	}
+	led, err := h.Session().ledger(h, p.Ledger, issuer.Subject.String())
+	if err != nil {
+		return pivData{}, err
+	}
+	card, trust, err := h.Session().openCard()
+	if err != nil {
+		return pivData{}, err
+	}
+	defer card.Close()
+	facts, err := piv.Report(card)
+	if err != nil {
+		return pivData{}, err
+	}
+	if err := confirmStep(ctx, h, fmt.Sprintf("%s's YubiKey is in the reader: serial %s, firmware %s. Check the serial against the device's label before it is provisioned.",
+		user.Name, facts["serial"], facts["firmware"])); err != nil {
+		return pivData{}, err
+	}
+	pin, err := p.choosePIN(ctx, h, user)
+	if err != nil {
+		return pivData{}, err
+	}
+	defer clear(pin)
+	var puk []byte
+	if p.PUKSet != "" {
+		secret, err := takeSecret(ctx, h, p.PUKSet)
+		if err != nil {
+			return pivData{}, err
+		}
+		puk = pukFrom(secret)
+		clear(secret)
+		defer clear(puk)
+	}
+	slot := pivSlots[p.Slot]
+	now := h.Now().UTC().Truncate(time.Second)
+	var issued *x509ca.Issued
+	done, err := piv.Provision(card, piv.Provisioning{Slot: slot.slot, Alg: p.Type, Policy: p.Policy, Trust: trust, NewPIN: pin, NewPUK: puk,
+		Issue: func(pub crypto.PublicKey, _ *piv.Attestation) (*x509.Certificate, error) {
+			subject, err := x509ca.ParseName(userText(p.Subject, user))
+			if err != nil {
+				return nil, err
+			}
+			serial, err := x509ca.RandomSerial()
+			if err != nil {
+				return nil, err
+			}
+			issued, err = x509ca.IssueUser(signer, issuer, pub, x509ca.Profile{Subject: subject, NotBefore: now, NotAfter: now.Add(p.valid),
+				KeyUsage: slot.ku, ExtKeyUsage: slot.eku}, serial, x509ca.PrivatePKI)
+			if err != nil {
+				return nil, err
+			}
+			return issued.Cert, nil
+		}})
+	if err != nil {
+		return pivData{}, err
+	}
+	if err := led.Add(done.Cert, user.ID+", "+p.Slot, h.Ceremony()); err != nil {
+		return pivData{}, err
+	}
+	dev, err := card.AttestationCertificate()
+	if err != nil {
+		return pivData{}, err
+	}
+	att, err := card.Attest(slot.slot)
+	if err != nil {
+		return pivData{}, err
+	}
+	crt := string(x509ca.PEM("CERTIFICATE", issued.DER))
+	// The attestation is kept for auditors: the slot's certificate and the
+	// device's, which chain to the vendor's roots.
+	out := userText(p.Out, user)
+	names, sums, err := saveFiles(h, [][2]string{{out, crt},
+		{strings.TrimSuffix(out, ".crt") + ".attestation.pem", string(x509ca.PEM("CERTIFICATE", att.Raw)) + string(x509ca.PEM("CERTIFICATE", dev.Raw))}})
+	if err != nil {
+		return pivData{}, err
+	}
+	spki, _ := x509.MarshalPKIXPublicKey(done.Attestation.PublicKey)
+	d := pivData{User: user.ID, Card: facts, Slot: p.Slot, Type: p.Type, Policy: p.Policy, Subject: done.Cert.Subject.String(),
+		Serial: fmt.Sprintf("%x", done.Cert.SerialNumber), SHA256: issued.Fingerprint(), Certificate: names[0], Files: sums, PUK: "blocked",
+		Attested: map[string]string{"serial": fmt.Sprint(done.Attestation.Serial), "firmware": done.Attestation.Firmware,
+			"pin_policy": done.Attestation.Policy.PIN, "touch_policy": done.Attestation.Policy.Touch, "form_factor": done.Attestation.FormFactor,
+			"slot_key_sha256": DigestOf(spki).Hex}}
+	if p.PUKSet != "" {
+		d.PUK = "set from " + p.PUKSet
+	}
+	text := issuedText(done.Cert, d.SHA256, strings.Join(names, ", ")) +
+		fmt.Sprintf("\nCard %s: the key was made on it and attested; the management key is on the card behind %s's PIN; the PUK is %s.",
+			facts["serial"], user.Name, d.PUK)
+	if err := confirmStep(ctx, h, text); err != nil {
+		return pivData{}, err
+	}
+	return d, h.Append(EvPIVProvisioned, "", d)
+}
+
+// choosePIN has the user type their new PIN twice, unseen; it never leaves
+// the buffer handed to the card.
+func (p PIVProvision) choosePIN(ctx context.Context, h Host, user room.Participant) ([]byte, error) {
+	check := func(b []byte) error {
+		if len(b) < 6 || len(b) > 8 || strings.Trim(string(b), "0123456789") != "" {
+			return errors.New("a PIN is 6 to 8 digits")
+		}
+		if bytes.Equal(b, piv.DefaultPIN) {
+			return errors.New("that is the factory PIN: choose another")
+		}
+		return nil
+	}
+	for {
+		pin, err := h.Prompts().Value(ctx, room.ValueRequest{Label: user.Name + ", choose your PIN", Help: "6 to 8 digits, typed by you alone", Secret: true, Validate: check})
+		if err != nil {
+			return nil, err
+		}
+		again, err := h.Prompts().Value(ctx, room.ValueRequest{Label: user.Name + ", your PIN again", Secret: true, Validate: check})
+		if err != nil {
+			clear(pin)
+			return nil, err
+		}
+		same := bytes.Equal(pin, again)
+		clear(again)
+		if same {
+			return pin, nil
+		}
+		clear(pin)
+		h.Prompts().Notice(room.Notice{Level: "warn", Text: "the two PINs differ: choose it again"})
+	}
+}
+
+// pukFrom derives an 8-digit PUK from a share set's secret, so that the
+// crypto officers together, and no one alone, can unblock the user's PIN.
+func pukFrom(secret []byte) []byte {
+	n := new(big.Int).SetBytes(secret)
+	n.Mod(n, big.NewInt(100_000_000))
+	return []byte(fmt.Sprintf("%08d", n))
+}
