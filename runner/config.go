@@ -90,13 +90,6 @@ func (e *CredentialError) Error() string {
 	return fmt.Sprintf("configuration key %q looks like a credential: PINs, shares and secrets are never kept in the configuration", e.Key)
 }
 
-// credentialWords are the parts of a key name that mark it as a credential.
-var credentialWords = map[string]bool{
-	"pin": true, "pins": true, "puk": true, "secret": true, "secrets": true, "share": true, "shares": true,
-	"password": true, "passwd": true, "passphrase": true, "private": true, "privkey": true, "seed": true,
-	"credential": true, "credentials": true, "token_pin": true, "so_pin": true, "user_pin": true,
-}
-
 var validID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // ParseConfig reads a configuration file's bytes. Unknown keys are refused,
@@ -136,10 +129,8 @@ func refuseCredentials(prefix string, v any) error {
 			if prefix != "" {
 				full = prefix + "." + k
 			}
-			for _, part := range strings.FieldsFunc(strings.ToLower(k), func(r rune) bool { return r == '_' || r == '-' || r == '.' || r == ' ' }) {
-				if credentialWords[part] {
-					return &CredentialError{Key: full}
-				}
+			if scripts.LooksLikeCredential(k) {
+				return &CredentialError{Key: full}
 			}
 			if err := refuseCredentials(full, v[k]); err != nil {
 				return err

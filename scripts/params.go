@@ -196,6 +196,11 @@ func (s *Script) params(given map[string]any) error {
 				bad = &Error{File: s.name, Msg: fmt.Sprintf("params: names must be identifiers such as root_cn, not %s", k.String())}
 			case !isParam:
 				bad = &Error{File: s.name, Msg: fmt.Sprintf("params: %s must be declared with param { \"title\" }", name)}
+			case LooksLikeCredential(string(name)):
+				// Its value would sit in the configuration, which refuses
+				// anything named like a secret: the bundle could not be
+				// replayed.
+				bad = &Error{File: s.name, Line: p.Line, Msg: fmt.Sprintf("params: %s is named like a credential (a PIN, a share, a secret), which a configuration never holds: name it for what it does", name)}
 			default:
 				c := *p
 				c.Name = string(name)
@@ -276,4 +281,22 @@ func (p *Plan) ParamValues() map[string]any {
 		}
 	}
 	return out
+}
+
+// credentialWords are the parts of a name that mark it as a credential.
+var credentialWords = map[string]bool{
+	"pin": true, "pins": true, "puk": true, "secret": true, "secrets": true, "share": true, "shares": true,
+	"password": true, "passwd": true, "passphrase": true, "private": true, "privkey": true, "seed": true,
+	"credential": true, "credentials": true,
+}
+
+// LooksLikeCredential reports a key or parameter name with a part (split at
+// _, -, . and spaces) that names a credential: so_pin, user-PIN, secret.
+func LooksLikeCredential(name string) bool {
+	for _, part := range strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == '_' || r == '-' || r == '.' || r == ' ' }) {
+		if credentialWords[part] {
+			return true
+		}
+	}
+	return false
 }

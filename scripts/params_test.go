@@ -98,6 +98,7 @@ func TestParamDeclarationRefused(t *testing.T) {
 		{`params = { x = param { "X", min = 1 } }`, "min is for integers"},
 		{`params = { x = "plain" }`, "x must be declared with param"},
 		{`params = { ["a b"] = param { "X" } }`, "names must be identifiers"},
+		{`params = { user_pin = param { "X" } }`, "named like a credential"},
 		{`params = "x"`, "params must be a table"},
 		{`params = { x = param { "X", colour = "red" } }`, "unknown field \"colour\""},
 	} {
