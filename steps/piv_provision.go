@@ -188,13 +188,9 @@ func (p PIVProvision) Run(ctx context.Context, h Host) (any, error) {
 
 func (p PIVProvision) provision(ctx context.Context, h Host) (pivData, error) {
 	user := h.Actor()
-	b, _, err := p.Issuer.read(h)
+	issuer, err := p.Issuer.certificate(h)
 	if err != nil {
 		return pivData{}, err
-	}
-	issuer, err := x509ca.ParseCertificate(b)
-	if err != nil {
-		return pivData{}, fmt.Errorf("%s: %w", p.Issuer.What, err)
 	}
 	signer, err := tokenKey(ctx, h, p.Key)
 	if err != nil {

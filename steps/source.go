@@ -1,8 +1,11 @@
 package steps
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
+
+	"github.com/ceremony-dev/ceremony/x509ca"
 )
 
 // source is where a primitive reads a file it continues from: an input
@@ -66,4 +69,17 @@ func (s source) read(h Host) ([]byte, bool, error) {
 		return nil, false, errors.New(s.What + " is empty")
 	}
 	return b, true, nil
+}
+
+// certificate is the source's bytes as one PEM certificate: an issuer's.
+func (s source) certificate(h Host) (*x509.Certificate, error) {
+	b, _, err := s.read(h)
+	if err != nil {
+		return nil, err
+	}
+	c, err := x509ca.ParseCertificate(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.What, err)
+	}
+	return c, nil
 }

@@ -133,13 +133,9 @@ func (c X509CRL) Run(ctx context.Context, h Host) (any, error) {
 }
 
 func (c X509CRL) issue(ctx context.Context, h Host) (x509CRLData, error) {
-	b, _, err := c.Issuer.read(h)
+	issuer, err := c.Issuer.certificate(h)
 	if err != nil {
 		return x509CRLData{}, err
-	}
-	issuer, err := x509ca.ParseCertificate(b)
-	if err != nil {
-		return x509CRLData{}, fmt.Errorf("%s: %w", c.Issuer.What, err)
 	}
 	now := h.Now().UTC().Truncate(time.Second)
 	req := x509ca.CRLRequest{Number: big.NewInt(1), ThisUpdate: now, NextUpdate: now.Add(c.validFor)}

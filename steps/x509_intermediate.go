@@ -159,13 +159,9 @@ func (x X509Intermediate) Run(ctx context.Context, h Host) (any, error) {
 }
 
 func (x X509Intermediate) issue(ctx context.Context, h Host) (x509IssuedData, error) {
-	b, _, err := x.Issuer.read(h)
+	issuer, err := x.Issuer.certificate(h)
 	if err != nil {
 		return x509IssuedData{}, err
-	}
-	issuer, err := x509ca.ParseCertificate(b)
-	if err != nil {
-		return x509IssuedData{}, fmt.Errorf("%s: %w", x.Issuer.What, err)
 	}
 	// The subject's key, by the way the script gives it.
 	var subjectKey crypto.PublicKey

@@ -229,17 +229,21 @@ func (c *Card) checkManagementKey(k []byte) error {
 }
 
 // checkPIN counts a wrong PIN; the caller holds c.mu.
-func (c *Card) checkPIN(pin []byte) error {
-	if c.retries == 0 {
-		return fmt.Errorf("pivtest: pin: %w", piv.ErrBlocked)
+func (c *Card) checkPIN(pin []byte) error { return check("pin", &c.retries, c.pin, pin) }
+
+// check compares an attempt with want, counting a failure against tries
+// and filling them again on success, as a card's counter does.
+func check(what string, tries *int, want, got []byte) error {
+	if *tries == 0 {
+		return fmt.Errorf("pivtest: %s: %w", what, piv.ErrBlocked)
 	}
-	if subtle.ConstantTimeCompare(pin, c.pin) != 1 {
-		if c.retries--; c.retries == 0 {
-			return fmt.Errorf("pivtest: wrong pin: %w", piv.ErrBlocked)
+	if subtle.ConstantTimeCompare(got, want) != 1 {
+		if *tries--; *tries == 0 {
+			return fmt.Errorf("pivtest: wrong %s: %w", what, piv.ErrBlocked)
 		}
-		return fmt.Errorf("pivtest: wrong pin, %d retries left", c.retries)
+		return fmt.Errorf("pivtest: wrong %s, %d retries left", what, *tries)
 	}
-	c.retries = 3
+	*tries = 3
 	return nil
 }
 
@@ -273,16 +277,10 @@ func (c *Card) ChangePIN(old, new []byte) error {
 func (c *Card) ChangePUK(old, new []byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.pukTries == 0 {
-		return fmt.Errorf("pivtest: puk: %w", piv.ErrBlocked)
+	if err := check("puk", &c.pukTries, c.puk, old); err != nil {
+		return err
 	}
-	if subtle.ConstantTimeCompare(old, c.puk) != 1 {
-		if c.pukTries--; c.pukTries == 0 {
-			return fmt.Errorf("pivtest: wrong puk: %w", piv.ErrBlocked)
-		}
-		return fmt.Errorf("pivtest: wrong puk, %d retries left", c.pukTries)
-	}
-	c.pukTries, c.puk = 3, append([]byte(nil), new...)
+	c.puk = append([]byte(nil), new...)
 	return nil
 }
 
