@@ -108,8 +108,11 @@ func Provision(c Card, p Provisioning) (*Provisioned, error) {
 		return nil, errors.New("piv: the new PIN has 6 to 8 characters and is not the default")
 	}
 	a, err := GenerateAttested(c, DefaultManagementKey, p.Slot, p.Alg, p.Policy, p.Trust)
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrAttestation) {
 		return nil, fmt.Errorf("%w (a card must come fresh from the factory: reset its PIV application first)", err)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if err := CheckKey(a.PublicKey); err != nil {
 		return nil, err

@@ -325,6 +325,14 @@ func (p PIVProvision) choosePIN(ctx context.Context, h Host, user room.Participa
 // crypto officers together, and no one alone, can unblock the user's PIN.
 func pukFrom(secret []byte) []byte {
 	n := new(big.Int).SetBytes(secret)
-	n.Mod(n, big.NewInt(100_000_000))
-	return []byte(fmt.Sprintf("%08d", n))
+	v := n.Mod(n, big.NewInt(100_000_000)).Uint64()
+	n.SetInt64(0)
+	// Written digit by digit into the buffer the caller wipes: no string
+	// copy of the PUK is left behind.
+	puk := make([]byte, 8)
+	for i := 7; i >= 0; i-- {
+		puk[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return puk
 }
