@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/big"
@@ -171,6 +172,9 @@ func (p PIVProvision) Run(ctx context.Context, h Host) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := checkAttested(h, d, c); err != nil {
+			return nil, diverged(h, rec, "%v", err)
+		}
 		led, err := h.Session().ledger(h, p.Ledger, c.Issuer.String())
 		if err != nil {
 			return nil, diverged(h, rec, "%v", err)
@@ -335,4 +339,43 @@ func pukFrom(secret []byte) []byte {
 		v /= 10
 	}
 	return puk
+}
+
+// checkAttested holds a recorded provisioning to the attestation kept
+// beside it: the slot's certificate signed by the device's, for the key the
+// event names, which is the key the user's certificate is for. (That the
+// device chains to Yubico was checked in the room, and an auditor checks it
+// again with the vendor's roots: docs/piv.md.)
+func checkAttested(h Host, d pivData, c *x509.Certificate) error {
+	name := strings.TrimSuffix(d.Certificate, ".crt") + ".attestation.pem"
+	b, err := h.ReadArtifact(name)
+	if err != nil {
+		return fmt.Errorf("attestation %s: %w", name, err)
+	}
+	var certs []*x509.Certificate
+	for {
+		var blk *pem.Block
+		if blk, b = pem.Decode(b); blk == nil {
+			break
+		}
+		cert, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			return fmt.Errorf("attestation %s: %w", name, err)
+		}
+		certs = append(certs, cert)
+	}
+	if len(certs) != 2 {
+		return fmt.Errorf("attestation %s holds %d certificates, not the slot's and the device's", name, len(certs))
+	}
+	if err := certs[0].CheckSignatureFrom(certs[1]); err != nil {
+		return fmt.Errorf("attestation %s: the slot's certificate is not the device's: %v", name, err)
+	}
+	spki, err := x509.MarshalPKIXPublicKey(certs[0].PublicKey)
+	if err != nil || DigestOf(spki).Hex != d.Attested["slot_key_sha256"] {
+		return fmt.Errorf("attestation %s is for another key than the event names", name)
+	}
+	if k, ok := certs[0].PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !k.Equal(c.PublicKey) {
+		return fmt.Errorf("certificate %s is not for the attested key", d.Certificate)
+	}
+	return nil
 }

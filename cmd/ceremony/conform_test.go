@@ -176,3 +176,43 @@ func TestShippedCeremoniesConform(t *testing.T) {
 		})
 	}
 }
+
+// A provisioning whose kept attestation is swapped for another key's, with
+// every hash and signature redone, is caught when verify replays it: the
+// attestation must be for the key the user's certificate is for.
+func TestConformanceHoldsProvisioningToItsAttestation(t *testing.T) {
+	rehearse := func(name string) string {
+		dir := filepath.Join(t.TempDir(), name)
+		var out, errb bytes.Buffer
+		script := filepath.Join("..", "..", "ceremonies", "yubikey-provision.lua")
+		if code := run([]string{"rehearse", script, "--auto", "--out", dir}, stdio{strings.NewReader(""), &out, &errb}); code != 0 {
+			t.Fatalf("rehearse: exit %d\n%s", code, errb.String())
+		}
+		return dir
+	}
+	dir, other := rehearse("b"), rehearse("other")
+	evs, err := forge.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(evs, func(e forge.Event) bool { return e.Type == "piv.provisioned" })
+	name := strings.TrimSuffix(evs[i].Data["certificate"].(string), ".crt") + ".attestation.pem"
+	swapped, err := os.ReadFile(filepath.Join(other, "artifacts", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "artifacts", name), swapped, 0o644)
+	sum := sha256.Sum256(swapped)
+	evs[i].Data["files"].(map[string]any)[name] = hex.EncodeToString(sum[:])
+	a := slices.IndexFunc(evs, func(e forge.Event) bool { return e.Type == "artifact" && e.Data["name"] == name })
+	evs[a].Data["sha256"], evs[a].Data["size"] = hex.EncodeToString(sum[:]), len(swapped)
+	// Signed anew from the first event, as a forger with no key of the
+	// ceremony's would, so that no resume stands in the way.
+	if err := forge.Write(dir, evs, 0); err != nil {
+		t.Fatal(err)
+	}
+	code, out := verifyOut(t, dir)
+	if code != exitFailed || !strings.Contains(out, "is for another key than the event names") {
+		t.Fatalf("verify of the swapped attestation: exit %d\n%s", code, out)
+	}
+}
