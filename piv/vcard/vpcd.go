@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"time"
 )
 
 // VPCDAddr is where vsmartcard-vpcd, loaded by pcscd, waits for the card of
@@ -33,6 +34,11 @@ const (
 func (c *Card) Insert(ctx context.Context, addr string) (<-chan error, error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
+	// A pcscd just started opens the reader's port a moment later.
+	for tries := 0; err != nil && tries < 50 && ctx.Err() == nil; tries++ {
+		time.Sleep(100 * time.Millisecond)
+		conn, err = d.DialContext(ctx, "tcp", addr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("vcard: no virtual reader at %s (is pcscd running with vsmartcard-vpcd?): %w", addr, err)
 	}
