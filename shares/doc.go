@@ -103,6 +103,41 @@
 // ([InconsistentError]); otherwise it says that at least one share is wrong
 // ([CommitmentError]). No PIN is ever tried with an unverified secret.
 //
+// # Envelopes
+//
+// A share may instead be handed over sealed to a key on its holder's device
+// (a YubiKey's key-management slot, 9d, whose attestation was checked when
+// the holder enrolled it): nothing to copy and nothing on a screen. The
+// text form, each line ending in a newline:
+//
+//	ceremony-envelope1
+//	set SETID                          12 lowercase hex digits
+//	label LABEL                        the set's label, printable, one line
+//	share I of N, threshold M
+//	holder ID                          the holder's roster id, one word
+//	fingerprint FP                     the sealed share's, as the record lists it
+//	card SERIAL                        the device that holds the key, one word
+//	recipient BASE64                   the P-256 key, uncompressed point
+//	ephemeral BASE64                   a P-256 key made for this envelope alone
+//	                                   (a blank line)
+//	BASE64                             the sealed share
+//
+// The header is everything up to and including the blank line. With the
+// ECDH secret z of the ephemeral and the recipient key (the x coordinate, 32
+// bytes), and E and R the ephemeral and recipient points as written,
+//
+//	k || nonce = HKDF-SHA-256(secret = z, salt = E || R, info = "ceremony-shares-v1 envelope"), 32 + 12 bytes
+//	sealed     = AES-256-GCM(k, nonce, plaintext = the share's bytes, additional data = the header)
+//
+// Every envelope has its own ephemeral key, so a key seals one message. The
+// header is authenticated, so no field of it can be changed; once opened,
+// the share must be the one the header names. [ParseEnvelope] reads only
+// the canonical form. Anyone with the recipient's public key can seal
+// something to it, so an envelope proves nothing by itself: its share is
+// checked against the record of the split like a typed one
+// ([Record.CheckEnvelope] for the header alone, [Record.Check] and the
+// [Collector] for the share).
+//
 // # Buffers
 //
 // Share payloads and every intermediate buffer holding a part or a candidate
