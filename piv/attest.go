@@ -161,6 +161,24 @@ func GenerateAttested(c Card, managementKey []byte, slot Slot, alg string, p Pol
 	if err != nil {
 		return nil, fmt.Errorf("piv: generate %s in slot %s: %w", alg, slot, err)
 	}
+	a, err := AttestedKey(c, slot, trust)
+	if err != nil {
+		return nil, err
+	}
+	pk, ok := pub.(interface{ Equal(crypto.PublicKey) bool })
+	switch {
+	case !ok || !pk.Equal(a.PublicKey):
+		return nil, fmt.Errorf("%w: attested key is not the generated one", ErrAttestation)
+	case a.Policy != p:
+		return nil, fmt.Errorf("%w: attested policy %+v, asked for %+v", ErrAttestation, a.Policy, p)
+	}
+	return a, nil
+}
+
+// AttestedKey has the device attest the key in slot and verifies the
+// attestation against trust, for this very device and slot: the key a
+// card holds, proven, before anything is sealed to it or opened with it.
+func AttestedKey(c Card, slot Slot, trust *Trust) (*Attestation, error) {
 	device, err := c.AttestationCertificate()
 	if err != nil {
 		return nil, fmt.Errorf("piv: device attestation certificate: %w", err)
@@ -177,16 +195,11 @@ func GenerateAttested(c Card, managementKey []byte, slot Slot, alg string, p Pol
 	if err != nil {
 		return nil, fmt.Errorf("piv: serial: %w", err)
 	}
-	pk, ok := pub.(interface{ Equal(crypto.PublicKey) bool })
 	switch {
-	case !ok || !pk.Equal(a.PublicKey):
-		return nil, fmt.Errorf("%w: attested key is not the generated one", ErrAttestation)
 	case a.Slot != slot:
 		return nil, fmt.Errorf("%w: attestation is for slot %s, not %s", ErrAttestation, a.Slot, slot)
 	case a.Serial != serial:
 		return nil, fmt.Errorf("%w: attestation names serial %d, device says %d", ErrAttestation, a.Serial, serial)
-	case a.Policy != p:
-		return nil, fmt.Errorf("%w: attested policy %+v, asked for %+v", ErrAttestation, a.Policy, p)
 	}
 	return a, nil
 }

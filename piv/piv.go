@@ -127,26 +127,50 @@ func (e *PINStateError) Is(target error) bool { return target == ErrPINFinalTry 
 // NeedsOverride marks the error as one only a recorded decision may pass.
 func (e *PINStateError) NeedsOverride() bool { return true }
 
-// checkPIN refuses to spend the last PIN attempt without an override.
-func checkPIN(c Card, allowFinalTry bool) error {
+// checkPIN refuses to spend the last PIN attempt without an override, and
+// returns the tries left (or PINVerified).
+func checkPIN(c Card, allowFinalTry bool) (int, error) {
 	n, err := c.PINRetries()
 	if err != nil {
-		return fmt.Errorf("piv: pin retries: %w", err)
+		return 0, fmt.Errorf("piv: pin retries: %w", err)
 	}
 	if n == PINVerified {
-		return nil
+		return n, nil
 	}
 	if n == 0 || (n == 1 && !allowFinalTry) {
-		return &PINStateError{Retries: n}
+		return n, &PINStateError{Retries: n}
 	}
-	return nil
+	return n, nil
+}
+
+// WrongPINError is a PIN the card refused; it counted the try.
+type WrongPINError struct{ Retries int }
+
+func (e *WrongPINError) Error() string {
+	switch e.Retries {
+	case 0:
+		return "piv: wrong pin: the pin is now blocked"
+	case 1:
+		return "piv: wrong pin: one try is left, and a wrong pin then blocks the card"
+	}
+	return fmt.Sprintf("piv: wrong pin: %d tries are left", e.Retries)
+}
+
+// pinRefused tells a wrong PIN from other failures by the card's own
+// counter, whatever words the card or its driver used.
+func pinRefused(c Card, before int, err error) error {
+	after, rerr := c.PINRetries()
+	if rerr == nil && before != PINVerified && after != PINVerified && after < before {
+		return &WrongPINError{Retries: after}
+	}
+	return err
 }
 
 // Signer returns the slot key as a crypto.Signer whose every signature is
 // verified against the public key before it is returned. pub is the key's
 // public half, from generation or from its attestation.
 func Signer(c Card, slot Slot, pub crypto.PublicKey, pin []byte, allowFinalTry bool) (crypto.Signer, error) {
-	if err := checkPIN(c, allowFinalTry); err != nil {
+	if _, err := checkPIN(c, allowFinalTry); err != nil {
 		return nil, err
 	}
 	priv, err := c.PrivateKey(slot, pub, pin)
@@ -181,16 +205,21 @@ func (v verifyingSigner) Sign(rand io.Reader, digest []byte, opts crypto.SignerO
 // SharedSecret agrees on a secret with peer using the key-management slot
 // (9d), as share envelopes do.
 func SharedSecret(c Card, pub crypto.PublicKey, pin []byte, peer *ecdh.PublicKey, allowFinalTry bool) ([]byte, error) {
-	if err := checkPIN(c, allowFinalTry); err != nil {
+	before, err := checkPIN(c, allowFinalTry)
+	if err != nil {
 		return nil, err
 	}
 	priv, err := c.PrivateKey(SlotKeyManagement, pub, pin)
 	if err != nil {
-		return nil, fmt.Errorf("piv: key-management key: %w", err)
+		return nil, pinRefused(c, before, fmt.Errorf("piv: key-management key: %w", err))
 	}
 	k, ok := priv.(ECDHKey)
 	if !ok {
 		return nil, fmt.Errorf("piv: key-management key %T does not do ecdh", priv)
 	}
-	return k.ECDH(peer)
+	secret, err := k.ECDH(peer)
+	if err != nil {
+		return nil, pinRefused(c, before, err)
+	}
+	return secret, nil
 }

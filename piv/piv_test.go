@@ -144,3 +144,49 @@ func TestFinalPINTryNeedsOverride(t *testing.T) {
 		t.Fatalf("report %v, %v", r, err)
 	}
 }
+
+// A wrong PIN is reported as such, with the card's own count, and the
+// right one still works while tries are left.
+func TestSharedSecretWrongPIN(t *testing.T) {
+	card := pivtest.New(1, "5.7.4")
+	pub, _ := card.Generate(pivtest.DefaultManagementKey, piv.SlotKeyManagement, piv.ECDSAP256, piv.Policy{PIN: piv.PINOnce, Touch: piv.TouchNever})
+	peer, _ := ecdh.P256().GenerateKey(rand.Reader)
+	_, err := piv.SharedSecret(card, pub, []byte("000000"), peer.PublicKey(), false)
+	var w *piv.WrongPINError
+	if !errors.As(err, &w) || w.Retries != 2 || err.Error() != "piv: wrong pin: 2 tries are left" {
+		t.Fatalf("got %v", err)
+	}
+	if _, err := piv.SharedSecret(card, pub, pivtest.DefaultPIN, peer.PublicKey(), false); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A software card saved and restored is the same card: same keys, same
+// attestation authority, same PIN state; Persist sees every change.
+func TestSoftwareCardState(t *testing.T) {
+	card := pivtest.New(7, "5.7.1")
+	var saved []byte
+	card.Persist = func(b []byte) { saved = b }
+	p := piv.Policy{PIN: piv.PINOnce, Touch: piv.TouchNever}
+	a, err := piv.GenerateAttested(card, pivtest.DefaultManagementKey, piv.SlotKeyManagement, piv.ECDSAP256, p, card.Trust())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := card.PrivateKey(piv.SlotKeyManagement, a.PublicKey, []byte("999999")); err == nil {
+		t.Fatal("wrong pin accepted")
+	}
+	back, err := pivtest.Restore(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := back.PINRetries(); n != 2 {
+		t.Fatalf("restored card has %d tries, want the 2 left after the wrong pin", n)
+	}
+	again, err := piv.AttestedKey(back, piv.SlotKeyManagement, card.Trust())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.PublicKey.(*ecdsa.PublicKey).Equal(a.PublicKey) {
+		t.Fatal("the restored card holds another key")
+	}
+}

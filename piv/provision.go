@@ -71,6 +71,9 @@ type Provisioning struct {
 	// rehearsal card's own authority.
 	Trust *Trust
 	// Issue certifies the attested public key (the users CA on the token).
+	// Without it the key gets no certificate: a crypto officer's
+	// key-management key, enrolled for share envelopes, is known by its
+	// attestation alone.
 	Issue func(pub crypto.PublicKey, a *Attestation) (*x509.Certificate, error)
 	// NewPIN is the PIN the user chose, typed by them; the caller wipes it.
 	NewPIN []byte
@@ -118,16 +121,10 @@ func Provision(c Card, p Provisioning) (*Provisioned, error) {
 		return nil, err
 	}
 	out.Attestation = a
-	cert, err := p.Issue(a.PublicKey, a)
-	if err != nil {
-		return nil, err
-	}
-	if !signerMatches(cert.PublicKey, a.PublicKey) {
-		return nil, errors.New("piv: the certificate is not for the attested key")
-	}
-	out.Cert = cert
-	if err := c.SetCertificate(DefaultManagementKey, p.Slot, cert); err != nil {
-		return nil, fmt.Errorf("piv: writing the certificate to slot %s: %w", p.Slot, err)
+	if p.Issue != nil {
+		if out.Cert, err = issue(c, p, a); err != nil {
+			return nil, err
+		}
 	}
 	mgmt := make([]byte, 24)
 	defer clear(mgmt)
@@ -151,6 +148,22 @@ func Provision(c Card, p Provisioning) (*Provisioned, error) {
 	}
 	out.PUKBlocked = true
 	return out, nil
+}
+
+// issue has the attested key certified and writes the certificate to its
+// slot.
+func issue(c Card, p Provisioning, a *Attestation) (*x509.Certificate, error) {
+	cert, err := p.Issue(a.PublicKey, a)
+	if err != nil {
+		return nil, err
+	}
+	if !signerMatches(cert.PublicKey, a.PublicKey) {
+		return nil, errors.New("piv: the certificate is not for the attested key")
+	}
+	if err := c.SetCertificate(DefaultManagementKey, p.Slot, cert); err != nil {
+		return nil, fmt.Errorf("piv: writing the certificate to slot %s: %w", p.Slot, err)
+	}
+	return cert, nil
 }
 
 // blockPUK spends the PUK's tries with a wrong value until the card says

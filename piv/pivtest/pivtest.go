@@ -49,6 +49,9 @@ type Card struct {
 	// AttestSerial, when set, is the serial written into attestations
 	// instead of the card's own.
 	AttestSerial uint32
+	// Persist, when set, is given the card's State after every change
+	// (a PIN try counts), so that a rehearsal card outlives its process.
+	Persist func(state []byte)
 }
 
 type slotKey struct {
@@ -182,6 +185,7 @@ func (c *Card) Generate(managementKey []byte, slot piv.Slot, alg string, p piv.P
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer c.persist()
 	c.keys[slot] = slotKey{priv: priv, policy: p}
 	return priv.Public(), nil
 }
@@ -190,6 +194,7 @@ func (c *Card) Generate(managementKey []byte, slot piv.Slot, alg string, p piv.P
 func (c *Card) PrivateKey(slot piv.Slot, pub crypto.PublicKey, pin []byte) (crypto.PrivateKey, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer c.persist()
 	k, ok := c.keys[slot]
 	if !ok || !k.priv.Public().(interface{ Equal(crypto.PublicKey) bool }).Equal(pub) {
 		return nil, fmt.Errorf("pivtest: no such key in slot %s", slot)
@@ -253,6 +258,7 @@ func (c *Card) SetCertificate(managementKey []byte, slot piv.Slot, cert *x509.Ce
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer c.persist()
 	c.certs[slot] = cert
 	return nil
 }
@@ -267,6 +273,7 @@ func (c *Card) Certificate(slot piv.Slot) *x509.Certificate {
 func (c *Card) ChangePIN(old, new []byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer c.persist()
 	if err := c.checkPIN(old); err != nil {
 		return err
 	}
@@ -277,6 +284,7 @@ func (c *Card) ChangePIN(old, new []byte) error {
 func (c *Card) ChangePUK(old, new []byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer c.persist()
 	if err := check("puk", &c.pukTries, c.puk, old); err != nil {
 		return err
 	}
@@ -297,6 +305,7 @@ func (c *Card) SetManagementKey(old, new, pin []byte) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer c.persist()
 	if err := c.checkPIN(pin); err != nil {
 		return err
 	}
@@ -307,6 +316,7 @@ func (c *Card) SetManagementKey(old, new, pin []byte) error {
 func (c *Card) ManagementKey(pin []byte) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer c.persist()
 	if err := c.checkPIN(pin); err != nil {
 		return nil, err
 	}
