@@ -36,6 +36,9 @@ import (
 //	[sets]
 //	hsm-user = "hsm-user-record.json"           # a set split at an earlier ceremony
 //
+//	[envelopes]
+//	hsm-user = "earlier-bundle/envelopes"       # its shares sealed to the holders' YubiKeys
+//
 //	[params]
 //	root_cn = "Example Root CA"                  # the script's parameters
 //
@@ -53,6 +56,9 @@ type Config struct {
 	// of each split's public record (record.json from ceremony shares
 	// split, or the record a split_secret step left in its transcript).
 	Sets map[string]string `toml:"sets,omitempty"`
+	// Envelopes are, for sets split to cards, the directory of the split's
+	// envelopes (the envelopes directory of its bundle), by set name.
+	Envelopes map[string]string `toml:"envelopes,omitempty"`
 	// Params are the values of the script's parameters, by name: strings,
 	// whole numbers and booleans. The script refuses unknown ones.
 	Params map[string]any `toml:"params,omitempty"`
@@ -246,6 +252,37 @@ func (c *Config) ShareSets(base string) (map[string]*shares.Record, error) {
 			return nil, fmt.Errorf("share set %s: %s is not the public record of a split", name, p)
 		}
 		out[name] = &rec
+	}
+	return out, nil
+}
+
+// ShareEnvelopes reads the envelopes of the configured sets split to cards:
+// every *.envelope file of each set's directory, relative paths taken from
+// base. The run holds each to its set's record.
+func (c *Config) ShareEnvelopes(base string) (map[string][]*shares.Envelope, error) {
+	out := map[string][]*shares.Envelope{}
+	for name, dir := range c.Envelopes {
+		if _, ok := c.Sets[name]; !ok {
+			return nil, fmt.Errorf("envelopes of share set %s, which [sets] does not give", name)
+		}
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(base, dir)
+		}
+		files, err := filepath.Glob(filepath.Join(dir, "*.envelope"))
+		if err != nil || len(files) == 0 {
+			return nil, fmt.Errorf("share set %s: no envelopes in %s", name, dir)
+		}
+		for _, f := range files {
+			b, err := durable.ReadFile(f, shares.MaxEnvelope)
+			if err != nil {
+				return nil, fmt.Errorf("share set %s: %w", name, err)
+			}
+			e, err := shares.ParseEnvelope(b)
+			if err != nil {
+				return nil, fmt.Errorf("share set %s: %s: %w", name, f, err)
+			}
+			out[name] = append(out[name], e)
+		}
 	}
 	return out, nil
 }

@@ -46,14 +46,18 @@ type Env struct {
 	OpenToken func(uri string) (steps.Token, error)
 	// InitToken initialises the token at uri with an SO and a user secret.
 	InitToken func(uri string, soSecret, userSecret []byte) error
-	// OpenCard opens the YubiKey in the reader, with where its attestations
-	// must chain; nil where the ceremony has no reader.
-	OpenCard func() (piv.Card, *piv.Trust, error)
+	// OpenCard opens the YubiKey with serial, or for "" the one in the
+	// reader, with where its attestations must chain; nil where the
+	// ceremony has no reader.
+	OpenCard func(serial string) (piv.Card, *piv.Trust, error)
 	// Input returns a declared input's bytes, checked against its size limit
 	// and pinned hash.
 	Input func(name string) ([]byte, error)
 	// Sets are share sets split before this ceremony, by name.
 	Sets map[string]*shares.Record
+	// Envelopes are the shares of Sets sealed to their holders' cards, by
+	// set name.
+	Envelopes map[string][]*shares.Envelope
 	// Now is the clock the clock primitive shows; time.Now when nil.
 	Now func() time.Time
 	// Machine returns host facts; steps.HostFacts when nil.
@@ -126,6 +130,9 @@ func New(script Script, w *transcript.Writer, recorded []transcript.Event, env E
 // context's error when ctx ends.
 func (r *Runner) Run(ctx context.Context) (err error) {
 	defer r.session.Close()
+	if err := r.session.UseEnvelopes(r.env.Envelopes); err != nil {
+		return err
+	}
 	if err := r.checkSeparation(); err != nil {
 		return err
 	}

@@ -204,7 +204,7 @@ func (p PIVProvision) provision(ctx context.Context, h Host) (pivData, error) {
 	if err != nil {
 		return pivData{}, err
 	}
-	card, trust, err := h.Session().openCard()
+	card, trust, err := h.Session().openCard("")
 	if err != nil {
 		return pivData{}, err
 	}
@@ -217,7 +217,7 @@ func (p PIVProvision) provision(ctx context.Context, h Host) (pivData, error) {
 		user.Name, facts["serial"], facts["firmware"])); err != nil {
 		return pivData{}, err
 	}
-	pin, err := p.choosePIN(ctx, h, user)
+	pin, err := choosePIN(ctx, h, user)
 	if err != nil {
 		return pivData{}, err
 	}
@@ -258,11 +258,7 @@ func (p PIVProvision) provision(ctx context.Context, h Host) (pivData, error) {
 	if err := led.Add(done.Cert, user.ID+", "+p.Slot, h.Ceremony()); err != nil {
 		return pivData{}, err
 	}
-	dev, err := card.AttestationCertificate()
-	if err != nil {
-		return pivData{}, err
-	}
-	att, err := card.Attest(slot.slot)
+	attestation, err := attestationPEM(card, slot.slot)
 	if err != nil {
 		return pivData{}, err
 	}
@@ -271,7 +267,7 @@ func (p PIVProvision) provision(ctx context.Context, h Host) (pivData, error) {
 	// device's, which chain to the vendor's roots.
 	out := userText(p.Out, user)
 	names, sums, err := saveFiles(h, [][2]string{{out, crt},
-		{strings.TrimSuffix(out, ".crt") + ".attestation.pem", string(x509ca.PEM("CERTIFICATE", att.Raw)) + string(x509ca.PEM("CERTIFICATE", dev.Raw))}})
+		{strings.TrimSuffix(out, ".crt") + ".attestation.pem", attestation}})
 	if err != nil {
 		return pivData{}, err
 	}
@@ -293,9 +289,9 @@ func (p PIVProvision) provision(ctx context.Context, h Host) (pivData, error) {
 	return d, h.Append(EvPIVProvisioned, "", d)
 }
 
-// choosePIN has the user type their new PIN twice, unseen; it never leaves
+// choosePIN has a card's owner type their new PIN twice, unseen; it never leaves
 // the buffer handed to the card.
-func (p PIVProvision) choosePIN(ctx context.Context, h Host, user room.Participant) ([]byte, error) {
+func choosePIN(ctx context.Context, h Host, user room.Participant) ([]byte, error) {
 	check := func(b []byte) error {
 		if len(b) < 6 || len(b) > 8 || strings.Trim(string(b), "0123456789") != "" {
 			return errors.New("a PIN is 6 to 8 digits")
@@ -348,9 +344,26 @@ func pukFrom(secret []byte) []byte {
 // again with the vendor's roots: docs/piv.md.)
 func checkAttested(h Host, d pivData, c *x509.Certificate) error {
 	name := strings.TrimSuffix(d.Certificate, ".crt") + ".attestation.pem"
+	slotCert, err := readAttestation(h, name)
+	if err != nil {
+		return err
+	}
+	spki, err := x509.MarshalPKIXPublicKey(slotCert.PublicKey)
+	if err != nil || DigestOf(spki).Hex != d.Attested["slot_key_sha256"] {
+		return fmt.Errorf("attestation %s is for another key than the event names", name)
+	}
+	if k, ok := slotCert.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !k.Equal(c.PublicKey) {
+		return fmt.Errorf("certificate %s is not for the attested key", d.Certificate)
+	}
+	return nil
+}
+
+// readAttestation reads an attestation kept in the bundle and returns the
+// slot's certificate once it is found signed by the device's.
+func readAttestation(h Host, name string) (*x509.Certificate, error) {
 	b, err := h.ReadArtifact(name)
 	if err != nil {
-		return fmt.Errorf("attestation %s: %w", name, err)
+		return nil, fmt.Errorf("attestation %s: %w", name, err)
 	}
 	var certs []*x509.Certificate
 	for {
@@ -360,22 +373,15 @@ func checkAttested(h Host, d pivData, c *x509.Certificate) error {
 		}
 		cert, err := x509.ParseCertificate(blk.Bytes)
 		if err != nil {
-			return fmt.Errorf("attestation %s: %w", name, err)
+			return nil, fmt.Errorf("attestation %s: %w", name, err)
 		}
 		certs = append(certs, cert)
 	}
 	if len(certs) != 2 {
-		return fmt.Errorf("attestation %s holds %d certificates, not the slot's and the device's", name, len(certs))
+		return nil, fmt.Errorf("attestation %s holds %d certificates, not the slot's and the device's", name, len(certs))
 	}
 	if err := certs[0].CheckSignatureFrom(certs[1]); err != nil {
-		return fmt.Errorf("attestation %s: the slot's certificate is not the device's: %v", name, err)
+		return nil, fmt.Errorf("attestation %s: the slot's certificate is not the device's: %v", name, err)
 	}
-	spki, err := x509.MarshalPKIXPublicKey(certs[0].PublicKey)
-	if err != nil || DigestOf(spki).Hex != d.Attested["slot_key_sha256"] {
-		return fmt.Errorf("attestation %s is for another key than the event names", name)
-	}
-	if k, ok := certs[0].PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !k.Equal(c.PublicKey) {
-		return fmt.Errorf("certificate %s is not for the attested key", d.Certificate)
-	}
-	return nil
+	return certs[0], nil
 }

@@ -48,23 +48,55 @@ type Session struct {
 	active    bool           // logged in during this process
 	activated *Activate      // the last recorded activation, redone live when its session is gone
 	x509      *x509ca.Ledger // the certificates issued, once an x509 primitive needs it
-	// cards opens the PIV card in the reader and says where its
-	// attestations must chain.
-	cards func() (piv.Card, *piv.Trust, error)
+	// cards opens a PIV card and says where its attestations must chain.
+	cards    func(serial string) (piv.Card, *piv.Trust, error)
+	enrolled map[string]enrollment // holder -> card, of the cards enrolled in this ceremony
 }
 
-// UseCards sets how the run reaches a YubiKey.
-func (s *Session) UseCards(open func() (piv.Card, *piv.Trust, error)) { s.cards = open }
+// UseCards sets how the run reaches a YubiKey: the one with serial, or for
+// "" the one in the reader.
+func (s *Session) UseCards(open func(serial string) (piv.Card, *piv.Trust, error)) { s.cards = open }
 
-func (s *Session) openCard() (piv.Card, *piv.Trust, error) {
+func (s *Session) openCard(serial string) (piv.Card, *piv.Trust, error) {
 	if s.cards == nil {
 		return nil, nil, errors.New("this ceremony has no YubiKey reader")
 	}
-	card, trust, err := s.cards()
+	card, trust, err := s.cards(serial)
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening the YubiKey: %w", err)
 	}
 	return card, trust, nil
+}
+
+// UseEnvelopes gives the envelopes of sets split at an earlier ceremony:
+// their holders open them on their cards instead of typing a share. Of
+// the envelopes given for a set, those of its split are used (a bundle may
+// also hold those of other splits, or of a split made void); there must be
+// some, and each must agree with the set's record.
+func (s *Session) UseEnvelopes(sets map[string][]*shares.Envelope) error {
+	for name, envs := range sets {
+		st, ok := s.sets[name]
+		if !ok {
+			return fmt.Errorf("envelopes of share set %s, which is not configured", name)
+		}
+		st.envelopes = map[string]*shares.Envelope{}
+		for _, e := range envs {
+			if e.SetID != st.rec.SetID {
+				continue
+			}
+			if err := st.rec.CheckEnvelope(e); err != nil {
+				return fmt.Errorf("share set %s: %v: %w", name, e, err)
+			}
+			if _, dup := st.envelopes[e.Holder]; dup {
+				return fmt.Errorf("share set %s: two envelopes for %s", name, e.Holder)
+			}
+			st.envelopes[e.Holder] = e
+		}
+		if len(st.envelopes) == 0 {
+			return fmt.Errorf("share set %s: none of the %d envelopes given is of its split, set id %s", name, len(envs), st.rec.SetID)
+		}
+	}
+	return nil
 }
 
 // set is what a run knows of one share set.
@@ -72,13 +104,15 @@ type set struct {
 	rec     *shares.Record
 	holders []string // participant ids by share index - 1, when split here
 	secret  []byte   // held until the next primitive that needs it
+	// envelopes are the shares sealed to their holders' cards, by holder.
+	envelopes map[string]*shares.Envelope
 }
 
 // NewSession starts a run's session: sets split at earlier ceremonies, how
 // to open a token by PKCS #11 URI ("" for the configured one), and how to
 // initialise one. open and init may be nil where the ceremony has no token.
 func NewSession(sets map[string]*shares.Record, open func(uri string) (Token, error), init func(uri string, so, user []byte) error) *Session {
-	s := &Session{sets: map[string]*set{}, open: open, init: init, confirmed: map[string]string{}, keys: map[string]crypto.PublicKey{}}
+	s := &Session{sets: map[string]*set{}, open: open, init: init, confirmed: map[string]string{}, keys: map[string]crypto.PublicKey{}, enrolled: map[string]enrollment{}}
 	for name, rec := range sets {
 		s.sets[name] = &set{rec: rec}
 	}
@@ -158,6 +192,8 @@ type shareData struct {
 	Index       int    `json:"index,omitempty"`
 	Fingerprint string `json:"fingerprint,omitempty"`
 	Reason      string `json:"reason,omitempty"`
+	Card        string `json:"card,omitempty"` // the card an envelope is sealed to
+	File        string `json:"file,omitempty"` // the envelope
 }
 
 // collect has holders enter shares of a set until the threshold is reached,
@@ -190,14 +226,18 @@ func collect(ctx context.Context, h Host, setName string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = h.Prompts().Share(ctx, shareEntry(holder, rec, c.Have()+1, c.Need(), func(words []string) error {
-			idx, fp, err := addShare(c, words, holder.ID)
-			if err != nil {
-				h.Append(EvShareRejected, holder.ID, shareData{Set: setName, Holder: holder.ID, Reason: err.Error()})
-				return err
-			}
-			return h.Append(EvShareAccepted, holder.ID, shareData{Set: setName, Holder: holder.ID, Index: idx, Fingerprint: fp})
-		}))
+		if env := st.envelopes[holder.ID]; env != nil {
+			err = addEnvelope(ctx, h, c, setName, holder, env)
+		} else {
+			err = h.Prompts().Share(ctx, shareEntry(holder, rec, c.Have()+1, c.Need(), func(words []string) error {
+				idx, fp, err := addShare(c, words, holder.ID)
+				if err != nil {
+					h.Append(EvShareRejected, holder.ID, shareData{Set: setName, Holder: holder.ID, Reason: err.Error()})
+					return err
+				}
+				return h.Append(EvShareAccepted, holder.ID, shareData{Set: setName, Holder: holder.ID, Index: idx, Fingerprint: fp})
+			}))
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -229,6 +269,22 @@ func addShare(c *shares.Collector, words []string, holder string) (index int, fi
 		return 0, "", err
 	}
 	return index, fingerprint, nil
+}
+
+// addEnvelope has holder open their envelope on their card and hands the
+// share to c.
+func addEnvelope(ctx context.Context, h Host, c *shares.Collector, setName string, holder room.Participant, env *shares.Envelope) error {
+	sh, err := openEnvelope(ctx, h, setName, holder, env)
+	if err != nil {
+		return err
+	}
+	index, fp := sh.Index(), sh.Fingerprint()
+	if err := c.Add(sh, holder.ID); err != nil {
+		sh.Zero()
+		h.Append(EvShareRejected, holder.ID, shareData{Set: setName, Holder: holder.ID, Card: env.Card, Reason: err.Error()})
+		return err
+	}
+	return h.Append(EvShareAccepted, holder.ID, shareData{Set: setName, Holder: holder.ID, Index: index, Fingerprint: fp, Card: env.Card})
 }
 
 // takeSecret hands over the held secret of a set, collecting it when none is

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/shares"
+	"github.com/ceremony-dev/ceremony/transcript"
 )
 
 // Events of a split: the screen checked, the public record, each sheet as
@@ -31,7 +32,10 @@ var screenChecks = []string{
 
 // SplitSecret: generate a secret, split it m-of-n to holders of a role, show
 // each holder their sheet, then have every holder type their share back.
-// Lua: split_secret { set = "hsm-user", label = "...", holders = "CO", m = 3, n = 5, before = { "..." } }
+// With to_cards, each share is instead sealed to its holder's card (enrolled
+// with piv.enroll earlier in the ceremony), and every holder opens theirs
+// on the card: no sheet, nothing on the screen.
+// Lua: split_secret { set = "hsm-user", label = "...", holders = "CO", m = 3, n = 5, before = { "..." }, to_cards = false }
 type SplitSecret struct {
 	At
 	Set     string
@@ -40,18 +44,23 @@ type SplitSecret struct {
 	M, N    int
 	// Before are the script's own checks of the screen, after screenChecks.
 	Before []string
+	Cards  bool
 }
 
 func init() {
 	register(Primitive{Name: "split_secret", Parse: func(a Args, at At) (Call, error) {
 		s := SplitSecret{At: at, Set: a.String("set", true), Label: a.String("label", false),
-			Holders: a.String("holders", true), M: a.Int("m", 0), N: a.Int("n", 0), Before: a.Strings("before")}
+			Holders: a.String("holders", true), M: a.Int("m", 0), N: a.Int("n", 0), Before: a.Strings("before"),
+			Cards: a.Bool("to_cards", false)}
 		if s.Label == "" {
 			// Every sheet carries a label; the set's name is the least one.
 			s.Label = s.Set
 		}
 		if s.M < 2 || s.N < s.M || s.N > 255 {
 			return nil, fmt.Errorf("need 2 <= m <= n <= 255, got m = %d, n = %d", s.M, s.N)
+		}
+		if s.Cards && len(s.Before) > 0 {
+			return nil, errors.New("before checks the screen for sheets; a split to_cards shows none")
 		}
 		return s, nil
 	}})
@@ -63,6 +72,9 @@ func (s SplitSecret) Brief() string {
 }
 
 func (s SplitSecret) Paper() string {
+	if s.Cards {
+		return fmt.Sprintf("Generate secret %q (share set %s) and split it %d-of-%d among the %s holders, each share sealed to its holder's enrolled YubiKey; all %d holders open theirs on their card with their PIN", s.Label, s.Set, s.M, s.N, s.Holders, s.N)
+	}
 	return fmt.Sprintf("Generate secret %q (share set %s) and split it %d-of-%d among the %s holders; the administrator checks that nothing projects or records the screen; each holder receives their sheet alone; all %d holders re-enter their share", s.Label, s.Set, s.M, s.N, s.Holders, s.N)
 }
 
@@ -79,6 +91,8 @@ type splitData struct {
 	Set     string         `json:"set"`
 	Record  *shares.Record `json:"record"`
 	Holders []string       `json:"holders"`
+	// Envelopes are the files of a split to cards, by holder.
+	Envelopes map[string]string `json:"envelopes,omitempty"`
 }
 
 // Run checks the screen, generates a secret, splits it, shows each holder
@@ -87,7 +101,8 @@ type splitData struct {
 // show it again, not at the next ceremony.
 func (s SplitSecret) Run(ctx context.Context, h Host) (any, error) {
 	rec, err := h.Replay(s.Name, Replay{Final: []string{EvSplitDone},
-		Steps: []string{EvSplitScreen, EvSecretSplit, EvSheetShown, EvSheetReshown, EvShareVerified, EvShareRejected},
+		Steps: []string{EvSplitScreen, EvSecretSplit, EvSheetShown, EvSheetReshown, EvShareVerified, EvShareRejected,
+			EvEnvelopeSealed, transcript.TypeArtifact, EvArtifactRecovered},
 		Void:  "the secret of an interrupted split is gone; the set is split afresh and every sheet shown before is void"})
 	if err != nil {
 		return nil, err
@@ -97,7 +112,11 @@ func (s SplitSecret) Run(ctx context.Context, h Host) (any, error) {
 		if err := rec.Decode(&d); err != nil {
 			return nil, err
 		}
-		h.Session().setSet(s.Set, &set{rec: d.Record, holders: d.Holders})
+		envs, err := readEnvelopes(h, d.Envelopes)
+		if err != nil {
+			return nil, diverged(h, rec, "%v", err)
+		}
+		h.Session().setSet(s.Set, &set{rec: d.Record, holders: d.Holders, envelopes: envs})
 		s.show(h, d.Record)
 		return nil, nil
 	}
@@ -106,7 +125,10 @@ func (s SplitSecret) Run(ctx context.Context, h Host) (any, error) {
 		return nil, fmt.Errorf("split %s: %d holders of %s are needed, the roster has %d", s.Set, s.N, s.Holders, len(hs))
 	}
 	hs = hs[:s.N]
-	void := voidSheets(s.Set, rec)
+	void := voidSheets(s.Set, rec, s.Cards)
+	if s.Cards {
+		return nil, s.toCards(ctx, h, hs, void)
+	}
 	if err := s.checkScreen(ctx, h, void); err != nil {
 		return nil, err
 	}
@@ -150,6 +172,69 @@ func (s SplitSecret) Run(ctx context.Context, h Host) (any, error) {
 	return nil, nil
 }
 
+// toCards seals each share to its holder's card and has every holder open
+// theirs before the step ends, as typing back does for sheets.
+func (s SplitSecret) toCards(ctx context.Context, h Host, hs []room.Participant, void string) error {
+	for _, p := range hs {
+		if _, ok := h.Session().enrolled[p.ID]; !ok {
+			return fmt.Errorf("split %s to cards: %s has no card enrolled in this ceremony (piv.enroll comes first)", s.Set, p.ID)
+		}
+	}
+	if void != "" {
+		if err := confirmBy(ctx, h, void, h.Actor(), nil); err != nil {
+			return err
+		}
+	}
+	secret, record, parts, err := shares.Split(s.Label, s.M, s.N)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, sh := range parts {
+			sh.Zero()
+		}
+		clear(secret)
+	}()
+	d := splitData{Set: s.Set, Record: record, Holders: IDs(hs), Envelopes: map[string]string{}}
+	if err := h.Append(EvSecretSplit, "", d); err != nil {
+		return err
+	}
+	envs := map[string]*shares.Envelope{}
+	for i, holder := range hs {
+		env, name, err := sealEnvelope(h, s.Set, record, parts[i], holder)
+		if err != nil {
+			return err
+		}
+		envs[holder.ID], d.Envelopes[holder.ID] = env, name
+	}
+	pending := hs
+	for k := 1; k <= record.N; k++ {
+		holder, err := PickFrom(ctx, h.Prompts(), fmt.Sprintf("Step %s: who opens their envelope on their card now (%d of %d)?", h.Step(), k, record.N), pending)
+		if err != nil {
+			return err
+		}
+		sh, err := openEnvelope(ctx, h, s.Set, holder, envs[holder.ID])
+		if err != nil {
+			return err
+		}
+		fp := sh.Fingerprint()
+		sh.Zero()
+		if fp != parts[indexOf(hs, holder.ID)].Fingerprint() {
+			return fmt.Errorf("%s's card opened a share that is not theirs", holder.ID)
+		}
+		if err := h.Append(EvShareVerified, holder.ID, shareData{Set: s.Set, Holder: holder.ID, Index: indexOf(hs, holder.ID) + 1, Fingerprint: fp, Card: envs[holder.ID].Card}); err != nil {
+			return err
+		}
+		pending = without(pending, holder.ID)
+	}
+	if err := h.Append(EvSplitDone, "", d); err != nil {
+		return err
+	}
+	h.Session().setSet(s.Set, &set{rec: record, holders: d.Holders, secret: append([]byte(nil), secret...), envelopes: envs})
+	s.show(h, record)
+	return nil
+}
+
 func (s SplitSecret) show(h Host, rec *shares.Record) {
 	h.Show("share set "+s.Set, fmt.Sprintf("%s, %d of %d, set id %s, every holder's copy checked", rec.Label, rec.M, rec.N, rec.SetID))
 }
@@ -173,25 +258,29 @@ func (s SplitSecret) checkScreen(ctx context.Context, h Host, void string) error
 }
 
 // voidSheets is what the room is told when an interrupted split of set was
-// made void: which of its sheets had been handed out, and where the record
-// says so.
-func voidSheets(set string, rec Recorded) string {
+// made void: which of its sheets (or envelopes, for a split to cards) had
+// been handed out, and where the record says so.
+func voidSheets(set string, rec Recorded, cards bool) string {
 	if !rec.Interrupted {
 		return ""
 	}
-	var shown []string
+	kind, ev, handed, discard := "sheet", EvSheetShown, "shown to", "Destroy"
+	if cards {
+		kind, ev, handed, discard = "envelope", EvEnvelopeSealed, "sealed to", "Delete"
+	}
+	var out []string
 	for _, e := range rec.Voided {
-		if e.Type == EvSheetShown {
-			shown = append(shown, fmt.Sprintf("%s (event %d)", e.Actor, e.Seq))
+		if e.Type == ev {
+			out = append(out, fmt.Sprintf("%s (event %d)", e.Actor, e.Seq))
 		}
 	}
-	what := "no sheet had been shown"
-	if len(shown) > 0 {
-		what = "sheets were shown to " + strings.Join(shown, ", ")
+	what := fmt.Sprintf("no %s had been %s", kind, strings.Fields(handed)[0])
+	if len(out) > 0 {
+		what = fmt.Sprintf("%ss were %s %s", kind, handed, strings.Join(out, ", "))
 	}
-	return fmt.Sprintf("EVERY EARLIER SHEET OF SET %s IS VOID. An earlier split of this set was interrupted: %s. "+
-		"Event %d of the transcript records those events as void. Destroy every earlier sheet of %s; only the sheets shown now count.",
-		strings.ToUpper(set), what, rec.VoidSeq, set)
+	return fmt.Sprintf("EVERY EARLIER %s OF SET %s IS VOID. An earlier split of this set was interrupted: %s. "+
+		"Event %d of the transcript records those events as void. %s every earlier %s of %s; only the %ss %s now count.",
+		strings.ToUpper(kind), strings.ToUpper(set), what, rec.VoidSeq, discard, kind, set, kind, strings.Fields(handed)[0])
 }
 
 // verifyBack has every holder type their own share back from the sheet. A

@@ -5,25 +5,34 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/ceremony-dev/ceremony/durable"
 
 	"github.com/ceremony-dev/ceremony/piv"
 	"github.com/ceremony-dev/ceremony/piv/pivtest"
 )
 
-// openCard opens the YubiKey a provisioning step works on. A live run uses
-// the reader CEREMONY_PIV_READER names, or the one reader with a YubiKey,
-// and holds attestations to Yubico's roots. A rehearsal without a reader
-// named gets a fresh software card each time (a new user's card), with
-// its own attestation authority; a rehearsal with one (a virtual card in
-// vsmartcard's reader, say) may hold its attestations to the roots in the
-// PEM file CEREMONY_PIV_TRUST.
-func (c *ceremonyRun) openCard() (piv.Card, *piv.Trust, error) {
+// openCard opens a YubiKey: the one with serial, or for "" the one in the
+// reader. A live run looks in the readers whose name contains
+// CEREMONY_PIV_READER (default: YubiKey), and holds attestations to
+// Yubico's roots. A rehearsal without CEREMONY_PIV_READER uses software
+// cards kept beside the bundle in BUNDLE.cards, as the rehearsal token is
+// in BUNDLE.token: "" gives a new one, fresh from the factory, and a
+// serial the one made earlier, keys and PIN counter as they were. A
+// rehearsal with a reader (a virtual card in vsmartcard's reader, say) may
+// hold its attestations to the roots in the PEM file CEREMONY_PIV_TRUST.
+func (c *ceremonyRun) openCard(serial string) (piv.Card, *piv.Trust, error) {
 	reader := os.Getenv("CEREMONY_PIV_READER")
 	if c.rehearsal && reader == "" {
-		var b [4]byte
-		rand.Read(b[:])
-		card := pivtest.New(binary.BigEndian.Uint32(b[:])%90_000_000+10_000_000, "5.7.1")
+		card, err := rehearsalCard(c.bundle+".cards", serial)
+		if err != nil {
+			return nil, nil, err
+		}
 		return card, card.Trust(), nil
 	}
 	trust, err := piv.YubicoTrust()
@@ -43,6 +52,43 @@ func (c *ceremonyRun) openCard() (piv.Card, *piv.Trust, error) {
 			return nil, nil, errors.New("CEREMONY_PIV_TRUST holds no certificate")
 		}
 	}
-	card, err := openReader(reader)
+	if reader == "" {
+		reader = "YubiKey"
+	}
+	card, err := openReader(reader, serial)
 	return card, trust, err
+}
+
+// rehearsalCard is a software card kept in dir, saved after every change
+// so that a resumed rehearsal finds it as it was.
+func rehearsalCard(dir, serial string) (*pivtest.Card, error) {
+	var card *pivtest.Card
+	if serial == "" {
+		var b [4]byte
+		rand.Read(b[:])
+		card = pivtest.New(binary.BigEndian.Uint32(b[:])%90_000_000+10_000_000, "5.7.1")
+		n, _ := card.Serial()
+		serial = strconv.FormatUint(uint64(n), 10)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+	} else {
+		b, err := durable.ReadFile(filepath.Join(dir, serial+".json"), 1<<20)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no rehearsal card %s in %s: it is not in the reader", serial, dir)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if card, err = pivtest.Restore(b); err != nil {
+			return nil, err
+		}
+	}
+	path := filepath.Join(dir, serial+".json")
+	card.Persist = func(state []byte) { durable.Replace(path, state, 0o600) }
+	state, err := card.State()
+	if err != nil {
+		return nil, err
+	}
+	return card, durable.Replace(path, state, 0o600)
 }

@@ -4,29 +4,47 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/ceremony-dev/ceremony/piv"
 )
 
-// openReader opens the card in reader, or in the one reader whose name
-// says YubiKey.
-func openReader(reader string) (piv.Card, error) {
-	if reader == "" {
-		readers, err := piv.Cards()
-		if err != nil {
-			return nil, err
-		}
-		var yk []string
-		for _, r := range readers {
-			if strings.Contains(strings.ToLower(r), "yubikey") {
-				yk = append(yk, r)
-			}
-		}
-		if len(yk) != 1 {
-			return nil, fmt.Errorf("%d YubiKeys among the readers %q: plug in one, or name its reader in CEREMONY_PIV_READER", len(yk), readers)
-		}
-		reader = yk[0]
+// openReader opens the card with serial among the readers whose name
+// contains reader (any case); for serial "" there must be exactly one.
+func openReader(reader, serial string) (piv.Card, error) {
+	all, err := piv.Cards()
+	if err != nil {
+		return nil, err
 	}
-	return piv.Open(reader)
+	var names []string
+	for _, r := range all {
+		if strings.Contains(strings.ToLower(r), strings.ToLower(reader)) {
+			names = append(names, r)
+		}
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("no reader named like %q among %q: plug in the YubiKey, or name its reader in CEREMONY_PIV_READER", reader, all)
+	}
+	if serial == "" {
+		if len(names) != 1 {
+			return nil, fmt.Errorf("%d readers named like %q among %q: leave one card in, or name its reader in CEREMONY_PIV_READER", len(names), reader, all)
+		}
+		return piv.Open(names[0])
+	}
+	var seen []string
+	for _, name := range names {
+		card, err := piv.Open(name)
+		if err != nil {
+			seen = append(seen, fmt.Sprintf("%s: %v", name, err))
+			continue
+		}
+		n, err := card.Serial()
+		if err == nil && strconv.FormatUint(uint64(n), 10) == serial {
+			return card, nil
+		}
+		card.Close()
+		seen = append(seen, fmt.Sprintf("card %d in %s", n, name))
+	}
+	return nil, fmt.Errorf("card %s is in none of the readers (%s)", serial, strings.Join(seen, "; "))
 }

@@ -79,6 +79,7 @@ type ceremonyRun struct {
 	bundle    string
 	rehearsal bool
 	sets      map[string]*shares.Record // split at earlier ceremonies
+	envelopes map[string][]*shares.Envelope
 	inputs    map[string][]byte         // the inputs, read once
 	unlock    func()                    // releases the bundle's lock
 	w         *transcript.Writer
@@ -240,7 +241,7 @@ func prepareLocked(path string, src []byte, configPath, out string, rehearsal bo
 		}
 		c.cfgDir = filepath.Dir(abs)
 	}
-	if c.sets, err = c.cfg.ShareSets(c.cfgDir); err != nil {
+	if err = c.loadSets(); err != nil {
 		errorf(s.err, "%v", err)
 		return nil, exitUsage
 	}
@@ -365,9 +366,19 @@ func (c *ceremonyRun) start(ui uiFlags, s stdio) int {
 	return exitFailed
 }
 
+// loadSets reads the configured share sets split at earlier ceremonies,
+// and the envelopes of those split to cards.
+func (c *ceremonyRun) loadSets() (err error) {
+	if c.sets, err = c.cfg.ShareSets(c.cfgDir); err != nil {
+		return err
+	}
+	c.envelopes, err = c.cfg.ShareEnvelopes(c.cfgDir)
+	return err
+}
+
 func (c *ceremonyRun) env(u room.UI) runner.Env {
 	t := c.cfg.Token
-	env := runner.Env{UI: u, Roster: c.cfg.Roster(), Bundle: c.bundle, Rehearsal: c.rehearsal, Input: c.input, Sets: c.sets, OpenCard: c.openCard}
+	env := runner.Env{UI: u, Roster: c.cfg.Roster(), Bundle: c.bundle, Rehearsal: c.rehearsal, Input: c.input, Sets: c.sets, Envelopes: c.envelopes, OpenCard: c.openCard}
 	label := c.cfg.ID
 	if len(label) > 32 {
 		label = label[:32]
@@ -499,7 +510,7 @@ func resumeRun(dir string, fix correction, s stdio) (*ceremonyRun, int) {
 func resumeLocked(dir string, fix correction, s stdio) (*ceremonyRun, int) {
 	c, err := openBundle(dir, false)
 	if err == nil {
-		c.sets, err = c.cfg.ShareSets(c.cfgDir)
+		err = c.loadSets()
 	}
 	if err != nil {
 		if c != nil && c.script != nil {

@@ -1,0 +1,123 @@
+package steps
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+
+	"github.com/ceremony-dev/ceremony/piv"
+	"github.com/ceremony-dev/ceremony/room"
+	"github.com/ceremony-dev/ceremony/shares"
+)
+
+// EvEnvelopeSealed records a share sealed to its holder's card: set,
+// holder, index, fingerprint, card and the envelope's file.
+const EvEnvelopeSealed = "envelope.sealed"
+
+// envelopeTries is how many times in a row a holder may fail to open their
+// envelope before the step fails: the card's own PIN counter allows three.
+const envelopeTries = 3
+
+// sealEnvelope seals sh to holder's enrolled card and saves the envelope in
+// the bundle.
+func sealEnvelope(h Host, setName string, rec *shares.Record, sh *shares.Share, holder room.Participant) (*shares.Envelope, string, error) {
+	en, ok := h.Session().enrolled[holder.ID]
+	if !ok {
+		return nil, "", fmt.Errorf("%s has no card enrolled in this ceremony: piv.enroll comes before a split to cards", holder.ID)
+	}
+	env, err := shares.Seal(sh, rec, holder.ID, en.card, en.key)
+	if err != nil {
+		return nil, "", err
+	}
+	name, err := saveOnce(h, fmt.Sprintf("%s-%s-%d-%s.envelope", setName, rec.SetID, sh.Index(), holder.ID), env.Marshal())
+	if err != nil {
+		return nil, "", err
+	}
+	return env, name, h.Append(EvEnvelopeSealed, holder.ID, shareData{Set: setName, Holder: holder.ID, Index: sh.Index(),
+		Fingerprint: sh.Fingerprint(), Card: en.card, File: name})
+}
+
+// openEnvelope has holder put in their card and type its PIN, and opens
+// the envelope on the card. Every refusal is recorded and told to the room
+// (another card, a card whose key is not the envelope's, a wrong PIN, which
+// the card counts); after envelopeTries the step fails. The caller zeroes
+// the share.
+func openEnvelope(ctx context.Context, h Host, setName string, holder room.Participant, env *shares.Envelope) (*shares.Share, error) {
+	var err error
+	for range envelopeTries {
+		var sh *shares.Share
+		if sh, err = openOnCard(ctx, h, holder, env); err == nil {
+			return sh, nil
+		}
+		if errors.Is(err, context.Canceled) || errors.As(err, new(*room.QuitError)) {
+			return nil, err
+		}
+		h.Append(EvShareRejected, holder.ID, shareData{Set: setName, Holder: holder.ID, Index: env.Index, Card: env.Card, Reason: err.Error()})
+		h.Prompts().Notice(room.Notice{Level: "warn", Text: fmt.Sprintf("%s's envelope did not open: %v", holder.Name, err)})
+	}
+	return nil, fmt.Errorf("%s's envelope of %s did not open in %d tries: %w", holder.ID, setName, envelopeTries, err)
+}
+
+func openOnCard(ctx context.Context, h Host, holder room.Participant, env *shares.Envelope) (*shares.Share, error) {
+	pin, err := h.Prompts().Value(ctx, room.ValueRequest{
+		Label:  fmt.Sprintf("%s, put your YubiKey (serial %s) in the reader and type its PIN", holder.Name, env.Card),
+		Help:   "typed by you alone; the card counts every wrong PIN",
+		Secret: true, Validate: pinShape})
+	if err != nil {
+		return nil, err
+	}
+	defer clear(pin)
+	card, trust, err := h.Session().openCard(env.Card)
+	if err != nil {
+		return nil, err
+	}
+	defer card.Close()
+	serial, err := serialOf(card)
+	if err != nil {
+		return nil, err
+	}
+	if serial != env.Card {
+		return nil, fmt.Errorf("the card in the reader is %s, not %s, the card %s's envelope is sealed to", serial, env.Card, holder.ID)
+	}
+	a, err := piv.AttestedKey(card, piv.SlotKeyManagement, trust)
+	if err != nil {
+		return nil, err
+	}
+	pub, ok := a.PublicKey.(*ecdsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("the key in slot 9d of card %s is not a P-256 key", serial)
+	}
+	if k, err := pub.ECDH(); err != nil || !k.Equal(env.Recipient) {
+		return nil, fmt.Errorf("the key in slot 9d of card %s is not the one the envelope is sealed to: the card was reset or enrolled again", serial)
+	}
+	return env.Open(func(eph *ecdh.PublicKey) ([]byte, error) {
+		return piv.SharedSecret(card, pub, pin, eph, false)
+	})
+}
+
+// pinShape is what a PIV PIN may be: 6 to 8 characters.
+func pinShape(b []byte) error {
+	if len(b) < 6 || len(b) > 8 {
+		return errors.New("a PIN has 6 to 8 characters")
+	}
+	return nil
+}
+
+// readEnvelopes reads the envelopes a recorded split saved, by holder.
+func readEnvelopes(h Host, files map[string]string) (map[string]*shares.Envelope, error) {
+	out := map[string]*shares.Envelope{}
+	for holder, name := range files {
+		b, err := h.ReadArtifact(name)
+		if err != nil {
+			return nil, err
+		}
+		env, err := shares.ParseEnvelope(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		out[holder] = env
+	}
+	return out, nil
+}
