@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ceremony-dev/ceremony/auto"
+	"github.com/ceremony-dev/ceremony/piv"
 	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/runner"
 	"github.com/ceremony-dev/ceremony/scripts"
@@ -54,6 +55,9 @@ type small struct {
 	src    string
 	roster []room.Participant
 	sets   map[string]*shares.Record
+	// cards and envelopes, for ceremonies whose shares are on YubiKeys
+	cards     func(serial string) (piv.Card, *piv.Trust, error)
+	envelopes map[string][]*shares.Envelope
 }
 
 func newSmall(t *testing.T, src string, roster ...room.Participant) *small {
@@ -78,7 +82,8 @@ func (s *small) run(ui room.UI, resume bool) error {
 		s.t.Fatal(err)
 	}
 	defer w.Close()
-	return runner.New(sc, w, events, runner.Env{UI: ui, Roster: s.roster, Bundle: s.bundle, Sets: s.sets}).Run(context.Background())
+	return runner.New(sc, w, events, runner.Env{UI: ui, Roster: s.roster, Bundle: s.bundle, Sets: s.sets,
+		OpenCard: s.cards, Envelopes: s.envelopes}).Run(context.Background())
 }
 
 func (s *small) events() []transcript.Event {

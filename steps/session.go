@@ -221,7 +221,11 @@ func collect(ctx context.Context, h Host, setName string) ([]byte, error) {
 	defer c.Zero()
 	var entered []string
 	for c.Have() < c.Need() {
-		title := fmt.Sprintf("Step %s: which crypto officer enters a share of %s now (%d of %d)?", h.Step(), rec.Label, c.Have()+1, c.Need())
+		verb := "enters a share"
+		if len(st.envelopes) > 0 {
+			verb = "brings their card for a share"
+		}
+		title := fmt.Sprintf("Step %s: which crypto officer %s of %s now (%d of %d)?", h.Step(), verb, rec.Label, c.Have()+1, c.Need())
 		holder, err := PickFrom(ctx, h.Prompts(), title, eligible)
 		if err != nil {
 			return nil, err

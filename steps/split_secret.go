@@ -103,7 +103,7 @@ func (s SplitSecret) Run(ctx context.Context, h Host) (any, error) {
 	rec, err := h.Replay(s.Name, Replay{Final: []string{EvSplitDone},
 		Steps: []string{EvSplitScreen, EvSecretSplit, EvSheetShown, EvSheetReshown, EvShareVerified, EvShareRejected,
 			EvEnvelopeSealed, transcript.TypeArtifact, EvArtifactRecovered},
-		Void:  "the secret of an interrupted split is gone; the set is split afresh and every sheet shown before is void"})
+		Void: "the secret of an interrupted split is gone; the set is split afresh and every sheet shown before is void"})
 	if err != nil {
 		return nil, err
 	}

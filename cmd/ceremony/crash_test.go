@@ -166,15 +166,16 @@ func crashUntilDone(t *testing.T, bin, name, bundle string) int {
 	return kills
 }
 
-// TestCrashSafetyOfCAs kills and resumes the CA ceremonies as
-// TestCrashSafety does the demo: their certificates, ledgers and
-// revocation lists are made once each, whatever the moment of the kill.
+// TestCrashSafetyOfCAs kills and resumes the CA ceremonies and the one
+// that keeps shares on the officers' cards as TestCrashSafety does the
+// demo: their certificates, ledgers, revocation lists, enrollments and
+// envelopes are made once each, whatever the moment of the kill.
 func TestCrashSafetyOfCAs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and resumes rehearsals")
 	}
 	bin := buildBinary(t)
-	for _, name := range []string{"ssh-ca.lua", "root-ca.lua"} {
+	for _, name := range []string{"ssh-ca.lua", "root-ca.lua", "officer-cards.lua"} {
 		t.Run(name, func(t *testing.T) {
 			kills := 0
 			for b := 0; kills < 15; b++ {

@@ -80,8 +80,8 @@ type ceremonyRun struct {
 	rehearsal bool
 	sets      map[string]*shares.Record // split at earlier ceremonies
 	envelopes map[string][]*shares.Envelope
-	inputs    map[string][]byte         // the inputs, read once
-	unlock    func()                    // releases the bundle's lock
+	inputs    map[string][]byte // the inputs, read once
+	unlock    func()            // releases the bundle's lock
 	w         *transcript.Writer
 	recorded  []transcript.Event // for resume
 }
