@@ -11,8 +11,11 @@ import (
 )
 
 // openReader opens the card with serial among the readers whose name
-// contains reader (any case); for serial "" there must be exactly one.
-func openReader(reader, serial string) (piv.Card, error) {
+// contains reader (any case); for serial "" there must be exactly one. A
+// variable, so that a test can put the card asked for in the reader first.
+var openReader = openPCSC
+
+func openPCSC(reader, serial string) (piv.Card, error) {
 	all, err := piv.Cards()
 	if err != nil {
 		return nil, err

@@ -3,6 +3,9 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -19,6 +22,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ceremony-dev/ceremony/durable"
+	"github.com/ceremony-dev/ceremony/piv"
 	"github.com/ceremony-dev/ceremony/shares"
 	"github.com/ceremony-dev/ceremony/visible"
 )
@@ -239,22 +243,33 @@ func readShareFile(path string) (*shares.Share, error) {
 }
 
 func sharesCheck(args []string, s stdio) int {
-	flags := newFlags(s, "shares check --record FILE SHARE_FILE",
+	flags := newFlags(s, "shares check --record FILE (SHARE_FILE | --envelope FILE)",
 		"Checks one share against the set's record, without anyone else's share: its\n"+
 			"words, its set id, m and n, and the fingerprint published at the split.\n"+
-			"SHARE_FILE holds the share's one-line form, its text sheet or its words.",
-		"ceremony shares check --record sheets/record.json sheets/share-2.share")
+			"SHARE_FILE holds the share's one-line form, its text sheet or its words.\n\n"+
+			"With --envelope, the share is the one sealed to the holder's YubiKey: the\n"+
+			"envelope's header is checked against the record, then the holder puts the\n"+
+			"card it names in the reader and types its PIN (not echoed), and the card\n"+
+			"opens the envelope. The card counts a wrong PIN; the last try is never\n"+
+			"spent here. The reader is the one whose name contains CEREMONY_PIV_READER\n"+
+			"(default: YubiKey); the binary is built with -tags piv.",
+		"ceremony shares check --record sheets/record.json sheets/share-2.share\n"+
+			"  ceremony shares check --record record.json --envelope bundle/artifacts/hsm-user-0a1b2c3d4e5f-2-dee.envelope")
 	recPath := flags.String("record", "", "the set's record (record.json from the split)")
+	envPath := flags.String("envelope", "", "an envelope sealed to the holder's YubiKey (from the split's bundle)")
 	if code := parseFlags(flags, args); code >= 0 {
 		return code
 	}
-	if *recPath == "" || flags.NArg() != 1 {
-		errorf(s.err, "shares check needs --record and one share file")
+	if *recPath == "" || (flags.NArg() != 1) == (*envPath == "") || (*envPath != "" && flags.NArg() != 0) {
+		errorf(s.err, "shares check needs --record and one share file, or --record and --envelope")
 		return exitUsage
 	}
 	rec, code := readShareRecord(*recPath, s)
 	if code >= 0 {
 		return code
+	}
+	if *envPath != "" {
+		return checkEnvelope(rec, *envPath, s)
 	}
 	path := flags.Arg(0)
 	sh, code := loadShareFile(path, s)
@@ -336,6 +351,66 @@ func sharesCombine(args []string, s stdio) int {
 	if *revealTo != "" {
 		fmt.Fprintf(s.out, "the secret is in %s\n", *revealTo)
 	}
+	return exitOK
+}
+
+// checkEnvelope is a holder's check of their envelope: against the record,
+// then opened on their card.
+func checkEnvelope(rec *shares.Record, path string, s stdio) int {
+	b, err := durable.ReadFile(path, shares.MaxEnvelope)
+	if err != nil {
+		errorf(s.err, "%v", err)
+		return exitUsage
+	}
+	env, err := shares.ParseEnvelope(b)
+	if err != nil {
+		errorf(s.err, "%s: %v", path, err)
+		return exitFailed
+	}
+	if err := rec.CheckEnvelope(env); err != nil {
+		errorf(s.err, "%s: %v", path, err)
+		return exitFailed
+	}
+	reader := os.Getenv("CEREMONY_PIV_READER")
+	if reader == "" {
+		reader = "YubiKey"
+	}
+	fmt.Fprintf(s.err, "%s: share %d of %d of set %s (%s), sealed to card %s\n", env.Holder, env.Index, env.N, env.SetID, env.Label, env.Card)
+	card, err := openReader(reader, env.Card)
+	if err != nil {
+		errorf(s.err, "%v", err)
+		hintf(s.err, "put the YubiKey with serial %s in the reader", env.Card)
+		return exitFailed
+	}
+	defer card.Close()
+	in := newShareInput(s.in)
+	if in.fd >= 0 {
+		defer restoreTermOnInterrupt(in.fd, s)()
+	}
+	fmt.Fprintf(s.err, "PIN of card %s: ", env.Card)
+	pin, err := in.secretLine(s.err)
+	defer clear(pin)
+	if err != nil {
+		errorf(s.err, "no PIN was typed")
+		return exitUsage
+	}
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), env.Recipient.Bytes())
+	if err != nil {
+		errorf(s.err, "%v", err)
+		return exitFailed
+	}
+	sh, err := env.Open(func(eph *ecdh.PublicKey) ([]byte, error) { return piv.SharedSecret(card, pub, pin, eph, false) })
+	if err != nil {
+		errorf(s.err, "%s: %v", path, err)
+		return exitFailed
+	}
+	defer sh.Zero()
+	if err := rec.Check(sh); err != nil {
+		errorf(s.err, "%s: %v", path, err)
+		return exitFailed
+	}
+	fmt.Fprintf(s.out, "ok: card %s opens %s's envelope: share %d of %d of set %s (%s) matches the record, fingerprint %s\n",
+		env.Card, env.Holder, sh.Index(), rec.N, rec.SetID, rec.Label, sh.Fingerprint())
 	return exitOK
 }
 

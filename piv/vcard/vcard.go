@@ -138,6 +138,9 @@ func certObject(der []byte) []byte {
 	return append(append(tlv(0x70, der), 0x71, 0x01, 0x00), 0xfe, 0x00)
 }
 
+// Serial is the card's serial number, as printed on a YubiKey.
+func (c *Card) Serial() uint32 { return c.serial }
+
 // PINRetries is how many PIN attempts are left.
 func (c *Card) PINRetries() int {
 	c.mu.Lock()

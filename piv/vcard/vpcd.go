@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
 	"time"
 )
 
@@ -32,6 +33,16 @@ const (
 // returns once the card is in the reader; the error channel says how the
 // session ended (nil when ctx ended it).
 func (c *Card) Insert(ctx context.Context, addr string) (<-chan error, error) {
+	return insert(ctx, addr, c)
+}
+
+// chip is what answers in the reader: a card, or the card on top of a deck.
+type chip interface {
+	Transmit(apdu []byte) []byte
+	PowerOff()
+}
+
+func insert(ctx context.Context, addr string, c chip) (<-chan error, error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	// A pcscd just started opens the reader's port a moment later.
@@ -48,7 +59,7 @@ func (c *Card) Insert(ctx context.Context, addr string) (<-chan error, error) {
 		conn.Close()
 	}()
 	go func() {
-		err := c.serve(conn)
+		err := serve(conn, c)
 		if ctx.Err() != nil {
 			err = nil
 		}
@@ -57,7 +68,7 @@ func (c *Card) Insert(ctx context.Context, addr string) (<-chan error, error) {
 	return done, nil
 }
 
-func (c *Card) serve(rw io.ReadWriter) error {
+func serve(rw io.ReadWriter, c chip) error {
 	for {
 		var n [2]byte
 		if _, err := io.ReadFull(rw, n[:]); err != nil {
@@ -87,4 +98,53 @@ func (c *Card) serve(rw io.ReadWriter) error {
 			return fmt.Errorf("vcard: writing to the reader: %w", err)
 		}
 	}
+}
+
+// Deck is cards taking turns in one reader, as officers' YubiKeys do in
+// the one reader of a ceremony. Top puts a card in: every later
+// connection talks to it. pcscd is not told of the swap; a client that
+// connects afresh for each use, as piv-go's Open does, finds the card on
+// top. (A real removal races with pcscd: a piv-go Open that fails while
+// the card is half gone leaves its exclusive connection open, and the
+// reader is lost to the process.)
+type Deck struct {
+	mu  sync.Mutex
+	top *Card
+}
+
+// Top puts c on top; the card it replaces forgets what was verified.
+func (d *Deck) Top(c *Card) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.top != nil {
+		d.top.PowerOff()
+	}
+	d.top = c
+}
+
+func (d *Deck) card() *Card {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.top
+}
+
+// Transmit passes apdu to the card on top; with none, the reader has
+// nothing to answer but that the command is not supported.
+func (d *Deck) Transmit(apdu []byte) []byte {
+	if c := d.card(); c != nil {
+		return c.Transmit(apdu)
+	}
+	return sw(nil, swInsNotSupport)
+}
+
+// PowerOff powers off the card on top.
+func (d *Deck) PowerOff() {
+	if c := d.card(); c != nil {
+		c.PowerOff()
+	}
+}
+
+// Insert connects the deck to the vpcd reader at addr, as Card.Insert does.
+func (d *Deck) Insert(ctx context.Context, addr string) (<-chan error, error) {
+	return insert(ctx, addr, d)
 }
