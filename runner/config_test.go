@@ -1,11 +1,17 @@
 package runner_test
 
 import (
+	"crypto/ecdh"
+	"crypto/rand"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ceremony-dev/ceremony/runner"
+	"github.com/ceremony-dev/ceremony/shares"
 )
 
 const goodConfig = `
@@ -105,4 +111,53 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatalf("re-parsing %q: %v", out, err)
 		}
 	})
+}
+
+// TestShareEnvelopes: the envelopes of a set are every *.envelope file of
+// its directory, relative to the configuration; a directory without any, a
+// set that [sets] does not give and a malformed envelope are refused.
+func TestShareEnvelopes(t *testing.T) {
+	dir := t.TempDir()
+	_, rec, set, err := shares.Split("user", 2, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := ecdh.P256().GenerateKey(rand.Reader)
+	os.MkdirAll(filepath.Join(dir, "old", "artifacts"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "empty"), 0o755)
+	for i, sh := range set {
+		e, err := shares.Seal(sh, rec, fmt.Sprint("h", i), "1", k.PublicKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, "old", "artifacts", fmt.Sprint(i, ".envelope")), e.Marshal(), 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, "old", "artifacts", "notes.txt"), []byte("not an envelope"), 0o644)
+	for _, tc := range []struct {
+		name string
+		cfg  runner.Config
+		want string
+	}{
+		{"read", runner.Config{Sets: map[string]string{"u": "r.json"}, Envelopes: map[string]string{"u": "old/artifacts"}}, ""},
+		{"none", runner.Config{Sets: map[string]string{"u": "r.json"}, Envelopes: map[string]string{"u": "empty"}}, "share set u: no envelopes in"},
+		{"no set", runner.Config{Envelopes: map[string]string{"u": "old/artifacts"}}, "envelopes of share set u, which [sets] does not give"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.cfg.ShareEnvelopes(dir)
+			if tc.want == "" {
+				if err != nil || len(got["u"]) != 2 {
+					t.Fatalf("%v, %d envelopes", err, len(got["u"]))
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+	os.WriteFile(filepath.Join(dir, "old", "artifacts", "2.envelope"), []byte("ceremony-envelope1\n"), 0o644)
+	cfg := runner.Config{Sets: map[string]string{"u": "r.json"}, Envelopes: map[string]string{"u": "old/artifacts"}}
+	if _, err := cfg.ShareEnvelopes(dir); err == nil || !strings.Contains(err.Error(), "2.envelope: envelope:") {
+		t.Fatalf("a malformed envelope: %v", err)
+	}
 }
