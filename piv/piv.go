@@ -70,6 +70,9 @@ type Card interface {
 	Attest(slot Slot) (*x509.Certificate, error)
 	// Generate makes a key pair on the device, replacing what the slot held.
 	Generate(managementKey []byte, slot Slot, alg string, p Policy) (crypto.PublicKey, error)
+	// ImportKey writes a key made off the card into the slot (an escrowed
+	// key-management key).
+	ImportKey(managementKey []byte, slot Slot, priv crypto.PrivateKey, p Policy) error
 	// PrivateKey returns the slot key: a crypto.Signer, and for the
 	// key-management slot with an EC key also an ECDH interface.
 	PrivateKey(slot Slot, pub crypto.PublicKey, pin []byte) (crypto.PrivateKey, error)

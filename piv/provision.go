@@ -3,6 +3,9 @@ package piv
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -80,6 +83,22 @@ type Provisioning struct {
 	// NewPUK replaces the PUK; nil blocks it, as the guide does, so that
 	// only a reset (losing the keys) gets past a forgotten PIN.
 	NewPUK []byte
+	// Escrow, when set, also gives the card an escrowed key-management
+	// key in 9d.
+	Escrow *Escrow
+}
+
+// Escrow is a key-management key (9d) made off the card, so that what is
+// encrypted to it can be recovered if the card is lost: a P-256 key is
+// generated in memory, certified by Issue, imported into 9d with its
+// certificate, checked to agree with the card, and handed to Keep (which
+// seals it for the escrow holders) before it is wiped. A card cannot
+// attest a key it did not make: the record of the ceremony is the proof.
+type Escrow struct {
+	Policy Policy
+	Issue  func(pub crypto.PublicKey) (*x509.Certificate, error)
+	// Keep receives the private scalar, 32 bytes, wiped when Keep returns.
+	Keep func(secret []byte) error
 }
 
 // Provisioned is what was done, for the record: nothing in it is secret.
@@ -88,6 +107,7 @@ type Provisioned struct {
 	Firmware    string
 	Attestation *Attestation
 	Cert        *x509.Certificate
+	EscrowCert  *x509.Certificate // the escrowed 9d key's certificate
 	PUKBlocked  bool
 }
 
@@ -123,6 +143,11 @@ func Provision(c Card, p Provisioning) (*Provisioned, error) {
 	out.Attestation = a
 	if p.Issue != nil {
 		if out.Cert, err = issue(c, p, a); err != nil {
+			return nil, err
+		}
+	}
+	if p.Escrow != nil {
+		if out.EscrowCert, err = escrow(c, p.Escrow); err != nil {
 			return nil, err
 		}
 	}
@@ -162,6 +187,58 @@ func issue(c Card, p Provisioning, a *Attestation) (*x509.Certificate, error) {
 	}
 	if err := c.SetCertificate(DefaultManagementKey, p.Slot, cert); err != nil {
 		return nil, fmt.Errorf("piv: writing the certificate to slot %s: %w", p.Slot, err)
+	}
+	return cert, nil
+}
+
+// escrow imports an escrowed key-management key into a fresh card, whose
+// management key and PIN are still the factory's.
+func escrow(c Card, e *Escrow) (*x509.Certificate, error) {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := k.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	defer clear(secret)
+	defer k.D.SetInt64(0)
+	cert, err := e.Issue(k.Public())
+	if err != nil {
+		return nil, err
+	}
+	if !signerMatches(cert.PublicKey, k.Public()) {
+		return nil, errors.New("piv: the escrow certificate is not for the escrowed key")
+	}
+	if err := c.ImportKey(DefaultManagementKey, SlotKeyManagement, k, e.Policy); err != nil {
+		return nil, fmt.Errorf("piv: importing the escrowed key into 9d: %w", err)
+	}
+	if err := c.SetCertificate(DefaultManagementKey, SlotKeyManagement, cert); err != nil {
+		return nil, fmt.Errorf("piv: writing the escrow certificate to 9d: %w", err)
+	}
+	// The card must agree on a secret as the key it was given does.
+	peer, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	mine, err := k.ECDH()
+	if err != nil {
+		return nil, err
+	}
+	want, err := peer.ECDH(mine.PublicKey())
+	if err != nil {
+		return nil, err
+	}
+	got, err := SharedSecret(c, k.Public(), DefaultPIN, peer.PublicKey(), false)
+	if err != nil {
+		return nil, fmt.Errorf("piv: the escrowed key on the card: %w", err)
+	}
+	if !bytes.Equal(got, want) {
+		return nil, errors.New("piv: the card's 9d key is not the escrowed key")
+	}
+	if err := e.Keep(secret); err != nil {
+		return nil, err
 	}
 	return cert, nil
 }

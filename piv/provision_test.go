@@ -1,7 +1,10 @@
 package piv_test
 
 import (
+	"bytes"
 	"crypto"
+	"crypto/ecdh"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -109,5 +112,52 @@ func TestROCA(t *testing.T) {
 		if piv.ROCA(&k.PublicKey) {
 			t.Fatal("a sound key has the ROCA fingerprint")
 		}
+	}
+}
+
+// TestProvisionEscrow: the escrowed 9d key is on the card with its
+// certificate, agrees with the key handed to Keep, and is no longer the
+// card's to attest; a failing Keep stops the provisioning before the PIN
+// is set.
+func TestProvisionEscrow(t *testing.T) {
+	card := pivtest.New(31415926, "5.7.1")
+	var kept []byte
+	p := piv.Provisioning{Slot: piv.SlotAuthentication, Alg: piv.ECDSAP256, Policy: piv.Policy{PIN: piv.PINOnce, Touch: piv.TouchNever},
+		Trust: card.Trust(), Issue: selfIssue, NewPIN: []byte("24681357"),
+		Escrow: &piv.Escrow{Policy: piv.Policy{PIN: piv.PINOnce, Touch: piv.TouchNever},
+			Issue: func(pub crypto.PublicKey) (*x509.Certificate, error) { return selfIssue(pub, nil) },
+			Keep:  func(secret []byte) error { kept = append([]byte(nil), secret...); return nil }}}
+	done, err := piv.Provision(card, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.EscrowCert == nil || card.Certificate(piv.SlotKeyManagement) != done.EscrowCert {
+		t.Fatal("the escrow certificate is not in 9d")
+	}
+	k, err := ecdh.P256().NewPrivateKey(kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := done.EscrowCert.PublicKey.(*ecdsa.PublicKey).ECDH()
+	if !k.PublicKey().Equal(pub) {
+		t.Fatal("the key kept is not the one certified")
+	}
+	peer, _ := ecdh.P256().GenerateKey(rand.Reader)
+	got, err := piv.SharedSecret(card, done.EscrowCert.PublicKey, []byte("24681357"), peer.PublicKey(), false)
+	want, _ := k.ECDH(peer.PublicKey())
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("the card and the kept key disagree: %v", err)
+	}
+	if _, err := card.Attest(piv.SlotKeyManagement); err == nil {
+		t.Fatal("the card attested an imported key")
+	}
+
+	other := pivtest.New(31415927, "5.7.1")
+	p.Trust, p.Escrow.Keep = other.Trust(), func([]byte) error { return errors.New("no escrow holder") }
+	if _, err := piv.Provision(other, p); err == nil || !strings.Contains(err.Error(), "no escrow holder") {
+		t.Fatalf("a failing Keep: %v", err)
+	}
+	if n, _ := other.PINRetries(); n != 3 || other.ChangePIN(piv.DefaultPIN, piv.DefaultPIN) != nil {
+		t.Fatal("the PIN was changed although the escrow failed")
 	}
 }

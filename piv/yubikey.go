@@ -82,7 +82,7 @@ var (
 )
 
 func (y *yubiKey) Generate(managementKey []byte, slot Slot, alg string, p Policy) (crypto.PublicKey, error) {
-	s, err := pivSlot(slot)
+	s, key, err := pivKey(slot, p)
 	if err != nil {
 		return nil, err
 	}
@@ -90,15 +90,35 @@ func (y *yubiKey) Generate(managementKey []byte, slot Slot, alg string, p Policy
 	if !ok {
 		return nil, fmt.Errorf("piv: unsupported algorithm %q", alg)
 	}
+	key.Algorithm = a
+	return y.yk.GenerateKey(managementKey, s, key)
+}
+
+// ImportKey writes a key made off the card into slot (piv-go calls it
+// insecure: the key existed outside the device, as an escrowed key must).
+func (y *yubiKey) ImportKey(managementKey []byte, slot Slot, priv crypto.PrivateKey, p Policy) error {
+	s, key, err := pivKey(slot, p)
+	if err != nil {
+		return err
+	}
+	return y.yk.SetPrivateKeyInsecure(managementKey, s, priv, key)
+}
+
+// pivKey is a slot and policy in piv-go's terms.
+func pivKey(slot Slot, p Policy) (pivgo.Slot, pivgo.Key, error) {
+	s, err := pivSlot(slot)
+	if err != nil {
+		return s, pivgo.Key{}, err
+	}
 	pp, ok := pinPolicy[p.PIN]
 	if !ok {
-		return nil, fmt.Errorf("piv: unknown pin policy %q", p.PIN)
+		return s, pivgo.Key{}, fmt.Errorf("piv: unknown pin policy %q", p.PIN)
 	}
 	tp, ok := touchPolicy[p.Touch]
 	if !ok {
-		return nil, fmt.Errorf("piv: unknown touch policy %q", p.Touch)
+		return s, pivgo.Key{}, fmt.Errorf("piv: unknown touch policy %q", p.Touch)
 	}
-	return y.yk.GenerateKey(managementKey, s, pivgo.Key{Algorithm: a, PINPolicy: pp, TouchPolicy: tp})
+	return s, pivgo.Key{PINPolicy: pp, TouchPolicy: tp}, nil
 }
 
 // PrivateKey hands the PIN to piv-go, which needs it as a string; the

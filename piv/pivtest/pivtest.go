@@ -57,6 +57,9 @@ type Card struct {
 type slotKey struct {
 	priv   crypto.Signer
 	policy piv.Policy
+	// imported keys are not attested: the card cannot vouch for a key it
+	// did not make
+	imported bool
 }
 
 // New returns a card with its own attestation CA.
@@ -155,6 +158,9 @@ func (c *Card) Attest(slot piv.Slot) (*x509.Certificate, error) {
 	if !ok {
 		return nil, fmt.Errorf("pivtest: slot %s is empty", slot)
 	}
+	if k.imported {
+		return nil, fmt.Errorf("pivtest: the key in slot %s was imported: a card attests only keys it made", slot)
+	}
 	serial := c.serial
 	if c.AttestSerial != 0 {
 		serial = c.AttestSerial
@@ -188,6 +194,26 @@ func (c *Card) Generate(managementKey []byte, slot piv.Slot, alg string, p piv.P
 	defer c.persist()
 	c.keys[slot] = slotKey{priv: priv, policy: p}
 	return priv.Public(), nil
+}
+
+func (c *Card) ImportKey(managementKey []byte, slot piv.Slot, priv crypto.PrivateKey, p piv.Policy) error {
+	if err := c.checkManagementKey(managementKey); err != nil {
+		return err
+	}
+	// The card keeps its own copy, as a device does: the caller wipes its.
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return fmt.Errorf("pivtest: cannot import a %T", priv)
+	}
+	s, err := signer(der)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	defer c.persist()
+	c.keys[slot] = slotKey{priv: s, policy: p, imported: true}
+	return nil
 }
 
 // PrivateKey checks the PIN as a card does: a wrong one costs a retry.

@@ -28,8 +28,9 @@ type state struct {
 }
 
 type key struct {
-	PKCS8  []byte     `json:"pkcs8"`
-	Policy piv.Policy `json:"policy"`
+	PKCS8    []byte     `json:"pkcs8"`
+	Policy   piv.Policy `json:"policy"`
+	Imported bool       `json:"imported,omitempty"`
 }
 
 // State is everything the card holds, secrets included: for a rehearsal's
@@ -56,7 +57,7 @@ func (c *Card) stateLocked() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.Keys[slot.String()] = key{PKCS8: der, Policy: k.policy}
+		s.Keys[slot.String()] = key{PKCS8: der, Policy: k.policy, Imported: k.imported}
 	}
 	return json.Marshal(s)
 }
@@ -100,7 +101,7 @@ func Restore(b []byte) (*Card, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.keys[slot] = slotKey{priv: priv, policy: k.Policy}
+		c.keys[slot] = slotKey{priv: priv, policy: k.Policy, imported: k.Imported}
 	}
 	return c, nil
 }
