@@ -6,7 +6,12 @@
 -- token certifies it (two years, signing and client authentication), the
 -- certificate goes onto the card and into the ledger, the management key is
 -- replaced by a random one kept only on the card behind the PIN, the user
--- types the PIN they chose, and the PUK is blocked.
+-- types the PIN they chose, and the PUK is blocked. With escrow (the
+-- default), each card also gets a key-management key (9d) made in the
+-- ceremony, certified for key encipherment and agreement, imported, and
+-- split 2-of-2 to the crypto officers' YubiKeys as envelopes before it is
+-- wiped: the officers' cards are enrolled (rehearsals) or attested again
+-- (cards enrolled at officer-cards.lua) at the start.
 --
 -- The configuration sets with_new_ca = false and gives the users CA's
 -- certificate (users.crt of the root ceremony) and the last ledger.json as
@@ -37,6 +42,7 @@ params = {
   validity     = param { "How long a user's certificate is valid", default = "17520h", pattern = "^%d+[hdw]$" },
   unlock       = param { "When the 9a key asks for the PIN", values = { "once", "always" }, default = "once" },
   touch        = param { "When the 9a key asks for a touch", values = { "always", "cached", "never" }, default = "always" },
+  escrow       = param { "Give each card an escrowed 9d key, split 2-of-2 to the crypto officers' cards", type = "boolean", default = true },
 }
 
 act "Open the ceremony" {
@@ -68,6 +74,15 @@ act "Open the ceremony" {
          end },
 }
 
+act "The escrow holders' YubiKeys" {
+  step { by = "CA", witness = "IW", "The first crypto officer puts their YubiKey in the reader for the escrowed keys (rehearsals: a fresh one, enrolled now).",
+         on_failure = { "retry", "abort" },
+         run = function() if params.escrow then piv.enroll { holders = "CO", index = 1, existing = not params.with_new_ca } end end },
+  step { by = "CA", witness = "IW", "The second crypto officer does the same.",
+         on_failure = { "retry", "abort" },
+         run = function() if params.escrow then piv.enroll { holders = "CO", index = 2, existing = not params.with_new_ca } end end },
+}
+
 act "The users' YubiKeys" {
   step { by = "US", witness = "IW", "The user puts their new YubiKey in the reader, checks its serial against the box, provisions it and chooses their PIN.",
          on_failure = { "retry", "abort" },
@@ -78,6 +93,9 @@ act "The users' YubiKeys" {
              p.issuer = "users.crt"
            else
              p.issuer_cert, p.ledger = input "users_crt", input "ledger"
+           end
+           if params.escrow then
+             p.escrow, p.escrow_m, p.escrow_n = "CO", 2, 2
            end
            piv.provision(p)
          end },

@@ -4,10 +4,14 @@ import (
 	"context"
 	"crypto/ecdh"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/x509"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/ceremony-dev/ceremony/room"
 
 	"github.com/ceremony-dev/ceremony/piv"
 	"github.com/ceremony-dev/ceremony/transcript"
@@ -24,19 +28,22 @@ const EvPIVEnrolled = "piv.enrolled"
 // chooses the card's PIN, the management key is replaced by a random one
 // kept on the card behind the PIN, and the PUK is blocked. Index picks the
 // holder: the index-th participant of the role on the roster, the one
-// split_secret gives share index to.
-// Lua: piv.enroll { holders = "CO", index = 1, pin_policy = "once", touch_policy = "never" }
+// split_secret gives share index to. With existing, the card was enrolled
+// at an earlier ceremony: its 9d key is attested again and recorded, and
+// nothing on the card changes.
+// Lua: piv.enroll { holders = "CO", index = 1, pin_policy = "once", touch_policy = "never", existing = false }
 type PIVEnroll struct {
 	At
-	Holders string
-	Index   int
-	Policy  piv.Policy
+	Holders  string
+	Index    int
+	Policy   piv.Policy
+	Existing bool
 }
 
 func init() {
 	register(Primitive{Name: "piv.enroll", Parse: func(a Args, at At) (Call, error) {
 		e := PIVEnroll{At: at, Holders: a.String("holders", true), Index: a.Int("index", 0),
-			Policy: piv.Policy{PIN: a.String("pin_policy", false), Touch: a.String("touch_policy", false)}}
+			Policy: piv.Policy{PIN: a.String("pin_policy", false), Touch: a.String("touch_policy", false)}, Existing: a.Bool("existing", false)}
 		if e.Index < 1 || e.Index > 255 {
 			return nil, fmt.Errorf("index %d: the holder's place among the role's participants, 1 to 255", e.Index)
 		}
@@ -61,6 +68,9 @@ func init() {
 func (e PIVEnroll) Placeholder() any { return map[string]any{"card": "{card serial}"} }
 func (e PIVEnroll) Brief() string    { return e.brief(fmt.Sprintf("%s #%d", e.Holders, e.Index)) }
 func (e PIVEnroll) Paper() string {
+	if e.Existing {
+		return fmt.Sprintf("%s holder %d brings the YubiKey enrolled at an earlier ceremony: its 9d key is attested again and recorded; nothing on the card changes", e.Holders, e.Index)
+	}
 	return fmt.Sprintf("Enroll the YubiKey of %s holder %d for share envelopes: a P-256 key made on the card in 9d (PIN %s, touch %s) and attested; the holder chooses the PIN; the management key stays on the card; the PUK is blocked",
 		e.Holders, e.Index, e.Policy.PIN, e.Policy.Touch)
 }
@@ -131,16 +141,11 @@ func (e PIVEnroll) enroll(ctx context.Context, h Host) (enrollData, error) {
 		"from now on their shares may be sealed to this card.", holder.Name, facts["serial"], facts["firmware"], holder.Name)); err != nil {
 		return enrollData{}, err
 	}
-	pin, err := choosePIN(ctx, h, holder)
+	a, puk, err := e.keyOf(ctx, h, card, trust, holder)
 	if err != nil {
 		return enrollData{}, err
 	}
-	defer clear(pin)
-	done, err := piv.Provision(card, piv.Provisioning{Slot: piv.SlotKeyManagement, Alg: piv.ECDSAP256, Policy: e.Policy, Trust: trust, NewPIN: pin})
-	if err != nil {
-		return enrollData{}, err
-	}
-	spki, err := x509.MarshalPKIXPublicKey(done.Attestation.PublicKey)
+	spki, err := x509.MarshalPKIXPublicKey(a.PublicKey)
 	if err != nil {
 		return enrollData{}, err
 	}
@@ -152,17 +157,53 @@ func (e PIVEnroll) enroll(ctx context.Context, h Host) (enrollData, error) {
 	if err != nil {
 		return enrollData{}, err
 	}
-	ec, err := done.Attestation.PublicKey.(*ecdsa.PublicKey).ECDH()
+	pub, ok := a.PublicKey.(*ecdsa.PublicKey)
+	if !ok || pub.Curve != elliptic.P256() {
+		return enrollData{}, fmt.Errorf("the key in 9d of card %s is not a P-256 key: shares cannot be sealed to it", facts["serial"])
+	}
+	ec, err := pub.ECDH()
 	if err != nil {
 		return enrollData{}, err
 	}
-	d := enrollData{Holder: holder.ID, Card: facts, Slot: "9d", Policy: e.Policy, PublicKey: base64.StdEncoding.EncodeToString(ec.Bytes()),
-		SHA256: DigestOf(spki).Hex, Attestation: names[0], Files: sums, PUK: "blocked"}
-	if err := confirmStep(ctx, h, fmt.Sprintf("Card %s is enrolled for %s: its key-management key was made on it and attested (SHA-256 of the key %s); "+
-		"the management key is on the card behind %s's PIN; the PUK is blocked.", facts["serial"], holder.Name, d.SHA256, holder.Name)); err != nil {
+	d := enrollData{Holder: holder.ID, Card: facts, Slot: "9d", Policy: a.Policy, PublicKey: base64.StdEncoding.EncodeToString(ec.Bytes()),
+		SHA256: DigestOf(spki).Hex, Attestation: names[0], Files: sums, PUK: puk}
+	text := fmt.Sprintf("Card %s is enrolled for %s: its key-management key was made on it and attested (SHA-256 of the key %s); "+
+		"the management key is on the card behind %s's PIN; the PUK is blocked.", facts["serial"], holder.Name, d.SHA256, holder.Name)
+	if e.Existing {
+		text = fmt.Sprintf("Card %s, enrolled for %s at an earlier ceremony, holds the key-management key attested now (SHA-256 of the key %s, PIN %s).",
+			facts["serial"], holder.Name, d.SHA256, a.Policy.PIN)
+	}
+	if err := confirmStep(ctx, h, text); err != nil {
 		return enrollData{}, err
 	}
 	return d, h.Append(EvPIVEnrolled, holder.ID, d)
+}
+
+// keyOf is the holder's 9d key, proven by the card's attestation: made now
+// on a fresh card, the holder choosing its PIN, or, for an existing
+// enrollment, the one already there. A key usable without the PIN is
+// refused: anyone holding the card could open the holder's envelopes.
+func (e PIVEnroll) keyOf(ctx context.Context, h Host, card piv.Card, trust *piv.Trust, holder room.Participant) (*piv.Attestation, string, error) {
+	if e.Existing {
+		a, err := piv.AttestedKey(card, piv.SlotKeyManagement, trust)
+		if err != nil {
+			return nil, "", err
+		}
+		if a.Policy.PIN == piv.PINNever {
+			return nil, "", errors.New("the card's 9d key is usable without the PIN: enroll the card afresh")
+		}
+		return a, "unchanged", nil
+	}
+	pin, err := choosePIN(ctx, h, holder)
+	if err != nil {
+		return nil, "", err
+	}
+	defer clear(pin)
+	done, err := piv.Provision(card, piv.Provisioning{Slot: piv.SlotKeyManagement, Alg: piv.ECDSAP256, Policy: e.Policy, Trust: trust, NewPIN: pin})
+	if err != nil {
+		return nil, "", err
+	}
+	return done.Attestation, "blocked", nil
 }
 
 // attestationPEM is the proof of a slot's key kept for auditors: the slot's

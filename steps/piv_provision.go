@@ -14,6 +14,7 @@ import (
 
 	"github.com/ceremony-dev/ceremony/piv"
 	"github.com/ceremony-dev/ceremony/room"
+	"github.com/ceremony-dev/ceremony/shares"
 	"github.com/ceremony-dev/ceremony/x509ca"
 )
 
@@ -23,7 +24,8 @@ const EvPIVProvisioned = "piv.provisioned"
 
 // pivSlots are the slots a user's key may go in, with the key usages of its
 // certificate: authentication (login, client TLS), signature, and key
-// management (encryption).
+// management (encryption: key agreement, since the keys are EC, and key
+// encipherment is for RSA keys; zlint refuses it on an EC key).
 var pivSlots = map[string]struct {
 	slot piv.Slot
 	ku   x509.KeyUsage
@@ -31,7 +33,7 @@ var pivSlots = map[string]struct {
 }{
 	"9a": {piv.SlotAuthentication, x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}},
 	"9c": {piv.SlotSignature, x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment, nil},
-	"9d": {piv.SlotKeyManagement, x509.KeyUsageKeyEncipherment | x509.KeyUsageKeyAgreement, nil},
+	"9d": {piv.SlotKeyManagement, x509.KeyUsageKeyAgreement, nil},
 }
 
 // PIVProvision: the YubiKey of the step's actor, the user, fresh from the
@@ -44,8 +46,14 @@ var pivSlots = map[string]struct {
 // Lua: piv.provision { subject = "CN={name}, O=Example", issuer = "users.crt" | issuer_cert = input "users_ca",
 //
 //	key = "users-ca", slot = "9a", type = "ecdsa-p256", pin_policy = "once", touch_policy = "always",
-//	validity = "17520h", puk = "block" | puk_from = "puk-set", out = "{id}-9a.crt", ledger = input "ledger" | ledger_from = "..." }
+//	validity = "17520h", puk = "block" | puk_from = "puk-set", out = "{id}-9a.crt", ledger = input "ledger" | ledger_from = "...",
+//	escrow = "CO", escrow_m = 2, escrow_n = 3 }
 //	-> { certificate, serial, card }
+//
+// With escrow, the card also gets a key-management key (9d) made in the
+// ceremony, certified, imported, and split m-of-n to the escrow holders
+// (the first n of the role, their cards enrolled with piv.enroll earlier in
+// the ceremony), each share sealed to a holder's card; then it is wiped.
 type PIVProvision struct {
 	At
 	Subject string
@@ -58,6 +66,10 @@ type PIVProvision struct {
 	Out     string
 	Ledger  source
 	valid   time.Duration
+	// Escrow is the role whose cards the escrowed 9d key is sealed to,
+	// EscrowM of EscrowN; "" for no escrowed key.
+	Escrow           string
+	EscrowM, EscrowN int
 }
 
 func init() {
@@ -89,6 +101,10 @@ func init() {
 			return nil, fmt.Errorf("puk %q: \"block\", or give puk_from = a share set", puk)
 		}
 		p.PUKSet = a.String("puk_from", false)
+		p.Escrow, p.EscrowM, p.EscrowN = a.String("escrow", false), a.Int("escrow_m", 0), a.Int("escrow_n", 0)
+		if p.Escrow != "" && (p.Slot == "9d" || p.EscrowM < 2 || p.EscrowN < p.EscrowM || p.EscrowN > 255) {
+			return nil, fmt.Errorf("escrow puts a key in 9d beside the %s key, split escrow_m of escrow_n, 2 <= m <= n <= 255 (got %d of %d)", p.Slot, p.EscrowM, p.EscrowN)
+		}
 		if _, err := x509ca.ParseName(userText(p.Subject, room.Participant{ID: "id", Name: "Name"})); err != nil {
 			return nil, err
 		}
@@ -126,8 +142,12 @@ func (p PIVProvision) Paper() string {
 	if p.PUKSet != "" {
 		puk = "the PUK is set from share set " + p.PUKSet
 	}
-	return fmt.Sprintf("Provision the acting user's YubiKey: %s key in %s (PIN %s, touch %s) made on the card and attested, certified as %s by %s with %s, saved as %s; the user chooses the PIN; the management key stays on the card; %s",
-		p.Type, p.Slot, p.Policy.PIN, p.Policy.Touch, p.Subject, p.Issuer.paper(), p.Key, p.Out, puk)
+	escrow := ""
+	if p.Escrow != "" {
+		escrow = fmt.Sprintf("; a P-256 key for 9d made in the ceremony, certified, imported, split %d-of-%d to the %s holders' cards and wiped", p.EscrowM, p.EscrowN, p.Escrow)
+	}
+	return fmt.Sprintf("Provision the acting user's YubiKey: %s key in %s (PIN %s, touch %s) made on the card and attested, certified as %s by %s with %s, saved as %s; the user chooses the PIN; the management key stays on the card; %s%s",
+		p.Type, p.Slot, p.Policy.PIN, p.Policy.Touch, p.Subject, p.Issuer.paper(), p.Key, p.Out, puk, escrow)
 }
 
 func (p PIVProvision) Lint(l Linter) {
@@ -135,6 +155,9 @@ func (p PIVProvision) Lint(l Linter) {
 	p.Ledger.lint(l)
 	if p.PUKSet != "" {
 		l.UseSet(p.PUKSet)
+	}
+	if p.Escrow != "" && l.Role(p.Escrow, "piv.provision escrow") {
+		l.Needs(p.Escrow, p.EscrowN, fmt.Sprintf("piv.provision escrows to %d holders of %s", p.EscrowN, p.Escrow))
 	}
 }
 
@@ -152,12 +175,25 @@ type pivData struct {
 	Certificate string            `json:"certificate"`
 	Files       map[string]string `json:"files"`
 	PUK         string            `json:"puk"` // "blocked" or "set from SET"
+	Escrow      *escrowData       `json:"escrow,omitempty"`
+}
+
+// escrowData records an escrowed 9d key: its certificate, and the split of
+// its private key to the escrow holders' cards.
+type escrowData struct {
+	Certificate string            `json:"certificate"`
+	Serial      string            `json:"serial"`
+	SHA256      string            `json:"sha256"`
+	Set         string            `json:"set"`
+	Record      *shares.Record    `json:"record"`
+	Holders     []string          `json:"holders"`
+	Envelopes   map[string]string `json:"envelopes"` // holder -> file
 }
 
 func (p PIVProvision) Run(ctx context.Context, h Host) (any, error) {
 	var d pivData
 	rec, err := replaySigned(h, p, EvPIVProvisioned, "interrupted before the card was recorded; the card must be reset before it is provisioned again", &d,
-		shareSteps...)
+		append([]string{EvEnvelopeSealed}, shareSteps...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -182,8 +218,17 @@ func (p PIVProvision) Run(ctx context.Context, h Host) (any, error) {
 		if err := led.Add(c, d.User+", "+p.Slot, h.Ceremony()); err != nil {
 			return nil, err
 		}
+		if err := replayEscrow(h, rec, d, led); err != nil {
+			return nil, err
+		}
 	} else if d, err = p.provision(ctx, h); err != nil {
 		return nil, err
+	}
+	if e := d.Escrow; e != nil {
+		if err := keepEscrow(h, e); err != nil {
+			return nil, diverged(h, rec, "%v", err)
+		}
+		h.Show(fmt.Sprintf("escrowed 9d key, certificate serial %s, split %d-of-%d to %s, SHA-256", e.Serial, e.Record.M, e.Record.N, strings.Join(e.Holders, ", ")), e.SHA256)
 	}
 	h.Show(fmt.Sprintf("card %s (firmware %s), %s key attested", d.Card["serial"], d.Card["firmware"], p.Slot), d.Attested["slot_key_sha256"])
 	h.Show("certificate "+d.Subject+", serial "+d.Serial+", SHA-256", d.SHA256)
@@ -203,6 +248,12 @@ func (p PIVProvision) provision(ctx context.Context, h Host) (pivData, error) {
 	led, err := h.Session().ledger(h, p.Ledger, issuer.Subject.String())
 	if err != nil {
 		return pivData{}, err
+	}
+	var escrowTo []room.Participant
+	if p.Escrow != "" {
+		if escrowTo, err = escrowHolders(h, p.Escrow, p.EscrowN); err != nil {
+			return pivData{}, err
+		}
 	}
 	card, trust, err := h.Session().openCard("")
 	if err != nil {
@@ -234,29 +285,57 @@ func (p PIVProvision) provision(ctx context.Context, h Host) (pivData, error) {
 	}
 	slot := pivSlots[p.Slot]
 	now := h.Now().UTC().Truncate(time.Second)
-	var issued *x509ca.Issued
-	done, err := piv.Provision(card, piv.Provisioning{Slot: slot.slot, Alg: p.Type, Policy: p.Policy, Trust: trust, NewPIN: pin, NewPUK: puk,
+	// issue certifies pub for the user with the usages of slot s.
+	issue := func(pub crypto.PublicKey, s string) (*x509ca.Issued, error) {
+		subject, err := x509ca.ParseName(userText(p.Subject, user))
+		if err != nil {
+			return nil, err
+		}
+		serial, err := x509ca.RandomSerial()
+		if err != nil {
+			return nil, err
+		}
+		return x509ca.IssueUser(signer, issuer, pub, x509ca.Profile{Subject: subject, NotBefore: now, NotAfter: now.Add(p.valid),
+			KeyUsage: pivSlots[s].ku, ExtKeyUsage: pivSlots[s].eku}, serial, x509ca.PrivatePKI)
+	}
+	var issued, escrowed *x509ca.Issued
+	var escrow *escrowData
+	prov := piv.Provisioning{Slot: slot.slot, Alg: p.Type, Policy: p.Policy, Trust: trust, NewPIN: pin, NewPUK: puk,
 		Issue: func(pub crypto.PublicKey, _ *piv.Attestation) (*x509.Certificate, error) {
-			subject, err := x509ca.ParseName(userText(p.Subject, user))
-			if err != nil {
-				return nil, err
-			}
-			serial, err := x509ca.RandomSerial()
-			if err != nil {
-				return nil, err
-			}
-			issued, err = x509ca.IssueUser(signer, issuer, pub, x509ca.Profile{Subject: subject, NotBefore: now, NotAfter: now.Add(p.valid),
-				KeyUsage: slot.ku, ExtKeyUsage: slot.eku}, serial, x509ca.PrivatePKI)
-			if err != nil {
+			if issued, err = issue(pub, p.Slot); err != nil {
 				return nil, err
 			}
 			return issued.Cert, nil
-		}})
+		}}
+	if p.Escrow != "" {
+		prov.Escrow = &piv.Escrow{Policy: piv.Policy{PIN: piv.PINOnce, Touch: piv.TouchNever},
+			Issue: func(pub crypto.PublicKey) (*x509.Certificate, error) {
+				if escrowed, err = issue(pub, "9d"); err != nil {
+					return nil, err
+				}
+				return escrowed.Cert, nil
+			},
+			Keep: func(secret []byte) error {
+				escrow, err = sealEscrow(h, userText("{id}-9d-escrow", user), user.Name+"'s escrowed 9d key", secret, p.EscrowM, escrowTo)
+				return err
+			}}
+	}
+	done, err := piv.Provision(card, prov)
 	if err != nil {
 		return pivData{}, err
 	}
 	if err := led.Add(done.Cert, user.ID+", "+p.Slot, h.Ceremony()); err != nil {
 		return pivData{}, err
+	}
+	if escrow != nil {
+		if err := led.Add(escrowed.Cert, user.ID+", 9d", h.Ceremony()); err != nil {
+			return pivData{}, err
+		}
+		name, err := saveOnce(h, userText("{id}-9d.crt", user), x509ca.PEM("CERTIFICATE", escrowed.DER))
+		if err != nil {
+			return pivData{}, err
+		}
+		escrow.Certificate, escrow.Serial, escrow.SHA256 = name, fmt.Sprintf("%x", escrowed.Cert.SerialNumber), escrowed.Fingerprint()
 	}
 	attestation, err := attestationPEM(card, slot.slot)
 	if err != nil {
@@ -280,6 +359,7 @@ func (p PIVProvision) provision(ctx context.Context, h Host) (pivData, error) {
 	if p.PUKSet != "" {
 		d.PUK = "set from " + p.PUKSet
 	}
+	d.Escrow = escrow
 	text := issuedText(done.Cert, d.SHA256, strings.Join(names, ", ")) +
 		fmt.Sprintf("\nCard %s: the key was made on it and attested; the management key is on the card behind %s's PIN; the PUK is %s.",
 			facts["serial"], user.Name, d.PUK)
@@ -287,6 +367,73 @@ func (p PIVProvision) provision(ctx context.Context, h Host) (pivData, error) {
 		return pivData{}, err
 	}
 	return d, h.Append(EvPIVProvisioned, "", d)
+}
+
+// escrowHolders are the first n holders of role, each with a card enrolled
+// in this ceremony.
+func escrowHolders(h Host, role string, n int) ([]room.Participant, error) {
+	hs := holders(h, role)
+	if len(hs) < n {
+		return nil, fmt.Errorf("escrow to %d holders of %s: the roster has %d", n, role, len(hs))
+	}
+	for _, p := range hs[:n] {
+		if _, ok := h.Session().enrolled[p.ID]; !ok {
+			return nil, fmt.Errorf("escrow holder %s has no card enrolled in this ceremony (piv.enroll comes first)", p.ID)
+		}
+	}
+	return hs[:n], nil
+}
+
+// sealEscrow splits an escrowed key m-of-len(to) and seals each share to
+// its holder's card.
+func sealEscrow(h Host, set, label string, secret []byte, m int, to []room.Participant) (*escrowData, error) {
+	rec, parts, err := shares.SplitSecret(secret, label, m, len(to))
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, sh := range parts {
+			sh.Zero()
+		}
+	}()
+	d := &escrowData{Set: set, Record: rec, Holders: IDs(to), Envelopes: map[string]string{}}
+	for i, holder := range to {
+		_, name, err := sealEnvelope(h, set, rec, parts[i], holder)
+		if err != nil {
+			return nil, err
+		}
+		d.Envelopes[holder.ID] = name
+	}
+	return d, nil
+}
+
+// replayEscrow puts a recorded escrow's certificate in the ledger, as a
+// recorded run's certificate is.
+func replayEscrow(h Host, rec Recorded, d pivData, led *x509ca.Ledger) error {
+	if d.Escrow == nil {
+		return nil
+	}
+	c, err := recordedCert(h, rec, d.Escrow.Certificate)
+	if err != nil {
+		return err
+	}
+	return led.Add(c, d.User+", 9d", h.Ceremony())
+}
+
+// keepEscrow gives the session the escrow's share set, whose envelopes
+// must agree with its record.
+func keepEscrow(h Host, e *escrowData) error {
+	envs, err := readEnvelopes(h, e.Envelopes)
+	if err != nil {
+		return err
+	}
+	for _, env := range envs {
+		if err := e.Record.CheckEnvelope(env); err != nil {
+			return fmt.Errorf("%v: %w", env, err)
+		}
+	}
+	h.Session().setSet(e.Set, &set{rec: e.Record, holders: e.Holders, envelopes: envs})
+	return nil
 }
 
 // choosePIN has a card's owner type their new PIN twice, unseen; it never leaves

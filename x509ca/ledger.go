@@ -33,7 +33,7 @@ type Ledger struct {
 // Record is one issued certificate.
 type Record struct {
 	Serial    string `json:"serial"` // hex
-	Kind      string `json:"kind"`   // root, intermediate
+	Kind      string `json:"kind"`   // root, intermediate, user (an end entity: a YubiKey's slot)
 	Name      string `json:"name"`   // the script's name for it: dev, prod ...
 	Subject   string `json:"subject"`
 	Issuer    string `json:"issuer"`
@@ -67,7 +67,7 @@ func ParseLedger(b []byte) (*Ledger, error) {
 			return nil, fmt.Errorf("%w: entry %d: serial %q is not new hex", ErrLedger, i+1, r.Serial)
 		}
 		seen[r.Serial] = true
-		if r.Kind != "root" && r.Kind != "intermediate" {
+		if r.Kind != "root" && r.Kind != "intermediate" && r.Kind != "user" {
 			return nil, fmt.Errorf("%w: entry %d: kind %q", ErrLedger, i+1, r.Kind)
 		}
 		for _, t := range []string{r.NotBefore, r.NotAfter} {
@@ -99,8 +99,11 @@ func (l *Ledger) Add(c *x509.Certificate, name, ceremony string) error {
 		return fmt.Errorf("%w: serial %s is in the ledger already", ErrLedger, serial)
 	}
 	kind := "intermediate"
-	if bytes.Equal(c.RawIssuer, c.RawSubject) {
+	switch {
+	case bytes.Equal(c.RawIssuer, c.RawSubject):
 		kind = "root"
+	case !c.IsCA:
+		kind = "user"
 	}
 	sum := sha256.Sum256(c.Raw)
 	l.Certificates = append(l.Certificates, Record{Serial: serial, Kind: kind, Name: name, Subject: c.Subject.String(), Issuer: c.Issuer.String(),
@@ -150,8 +153,8 @@ func (l *Ledger) Text() []byte {
 	fmt.Fprintf(&b, "# issued certificates of %s\n", l.Root)
 	for _, r := range l.Certificates {
 		what := r.Kind + " " + r.Subject
-		if r.Kind == "intermediate" {
-			what = fmt.Sprintf("intermediate %s %s by %s", r.Name, r.Subject, r.Issuer)
+		if r.Kind != "root" {
+			what = fmt.Sprintf("%s %s %s by %s", r.Kind, r.Name, r.Subject, r.Issuer)
 		}
 		fmt.Fprintf(&b, "%s # %s %s until %s sha256:%s\n", r.Serial, r.NotBefore[:10], what, r.NotAfter[:10], r.SHA256)
 	}

@@ -5,7 +5,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdh"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -21,6 +23,7 @@ import (
 	"github.com/ceremony-dev/ceremony/piv"
 	"github.com/ceremony-dev/ceremony/piv/pivtest"
 	"github.com/ceremony-dev/ceremony/piv/vcard"
+	"github.com/ceremony-dev/ceremony/shares"
 	"github.com/ceremony-dev/ceremony/tooltest"
 	"github.com/ceremony-dev/ceremony/transcript"
 	"github.com/ceremony-dev/ceremony/x509ca"
@@ -33,42 +36,28 @@ const (
 )
 
 // TestYubiKeyProvisionOnTheVirtualCard rehearses yubikey-provision.lua with
-// the YubiKey in a reader: a virtual card reached through pcscd and piv-go,
-// its attestations held to its own authority. The user's certificate is
-// read back off the card by yubico-piv-tool and accepted by openssl under
-// the rehearsal's users CA and root. With another authority in place of the
-// card's, the attestation is refused and nothing is signed.
+// the YubiKeys in a reader: virtual cards reached through pcscd and piv-go,
+// their attestations held to their own authority. Two crypto officers
+// enroll their cards for the escrow; the user's card gets its 9a key and
+// certificate and an escrowed 9d key, split to the officers' cards. The
+// user's certificates are read back off the card by yubico-piv-tool and
+// accepted by openssl under the rehearsal's users CA and root. With another
+// authority in place of the cards', the attestation is refused and nothing
+// is signed.
 func TestYubiKeyProvisionOnTheVirtualCard(t *testing.T) {
 	ykpiv := tooltest.Need(t, "yubico-piv-tool", "yubico-piv-tool")
 	openssl := tooltest.Need(t, "openssl", "openssl")
 	ca := pivtest.NewAuthority()
-	card := vcard.New(11223344, "5.7.1", ca)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if _, err := card.Insert(ctx, yubiAddr); err != nil {
-		tooltest.Missing(t, "%v: apt-get install pcscd vsmartcard-vpcd and start pcscd", err)
+	var cards []*vcard.Card
+	for i := range 3 {
+		cards = append(cards, vcard.New(uint32(11223344+i), "5.7.1", ca))
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		c, err := piv.Open(yubiReader)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the virtual card: %v", err)
-		}
-	}
+	o := inTheReader(t, ykpiv, ca, cards...)
 	dir := t.TempDir()
-	trust := func(a *pivtest.Authority) string {
-		p := filepath.Join(dir, "trust.pem")
-		os.WriteFile(p, x509ca.PEM("CERTIFICATE", a.Root.Raw), 0o600)
-		return p
-	}
-	t.Setenv("CEREMONY_PIV_READER", yubiReader)
 	script := filepath.Join("..", "..", "ceremonies", "yubikey-provision.lua")
 
 	t.Run("another authority", func(t *testing.T) {
-		t.Setenv("CEREMONY_PIV_TRUST", trust(pivtest.NewAuthority()))
+		t.Setenv("CEREMONY_PIV_TRUST", trustFile(t, pivtest.NewAuthority()))
 		bundle := filepath.Join(dir, "refused")
 		var out, errb bytes.Buffer
 		if code := run([]string{"rehearse", script, "--auto", "--out", bundle}, stdio{strings.NewReader(""), &out, &errb}); code == exitOK {
@@ -77,15 +66,16 @@ func TestYubiKeyProvisionOnTheVirtualCard(t *testing.T) {
 		if !strings.Contains(out.String()+errb.String(), "attestation") {
 			t.Errorf("the refusal does not name the attestation:\n%s\n%s", out.String(), errb.String())
 		}
-		if _, err := os.Stat(filepath.Join(bundle, "artifacts")); err == nil {
-			if m, _ := filepath.Glob(filepath.Join(bundle, "artifacts", "*-9a.crt")); len(m) > 0 {
-				t.Fatalf("a certificate was made: %v", m)
-			}
+		if m, _ := filepath.Glob(filepath.Join(bundle, "artifacts", "*.crt")); len(m) > 2 {
+			t.Fatalf("a certificate was made: %v", m)
 		}
-		card.Factory()
+		for _, c := range cards {
+			c.Factory()
+		}
+		o.fresh = 0
 	})
 
-	t.Setenv("CEREMONY_PIV_TRUST", trust(ca))
+	t.Setenv("CEREMONY_PIV_TRUST", trustFile(t, ca))
 	bundle := filepath.Join(dir, "bundle")
 	var out, errb bytes.Buffer
 	if code := run([]string{"rehearse", script, "--auto", "--out", bundle}, stdio{strings.NewReader(""), &out, &errb}); code != exitOK {
@@ -94,18 +84,143 @@ func TestYubiKeyProvisionOnTheVirtualCard(t *testing.T) {
 	if code, report := verifyOut(t, bundle); code != 0 {
 		t.Fatalf("verify: %s", report)
 	}
-	certs, _ := filepath.Glob(filepath.Join(bundle, "artifacts", "*-9a.crt"))
-	if len(certs) != 1 {
-		t.Fatalf("certificates: %v", certs)
-	}
 	art := func(n string) string { return filepath.Join(bundle, "artifacts", n) }
-	if o, err := exec.Command(openssl, "verify", "-x509_strict", "-CAfile", art("root.crt"), "-untrusted", art("users.crt"), "-purpose", "sslclient", certs[0]).CombinedOutput(); err != nil {
-		t.Fatalf("openssl verify: %v\n%s", err, o)
+	certs, _ := filepath.Glob(art("*-9[ad].crt"))
+	envs, _ := filepath.Glob(art("*-9d-escrow-*.envelope"))
+	if len(certs) != 2 || len(envs) != 2 {
+		t.Fatalf("certificates %v, escrow envelopes %v", certs, envs)
 	}
-	o, err := exec.Command(ykpiv, "-r", yubiReader, "-a", "status").CombinedOutput()
-	if err != nil || !strings.Contains(string(o), "O=Example Co") || !strings.Contains(string(o), "Slot 9a") {
-		t.Fatalf("yubico-piv-tool -a status: %v\n%s", err, o)
+	for _, c := range certs {
+		purpose := "sslclient"
+		if strings.HasSuffix(c, "-9d.crt") {
+			purpose = "any"
+		}
+		if o, err := exec.Command(openssl, "verify", "-x509_strict", "-CAfile", art("root.crt"), "-untrusted", art("users.crt"), "-purpose", purpose, c).CombinedOutput(); err != nil {
+			t.Fatalf("openssl verify %s: %v\n%s", c, err, o)
+		}
 	}
+	if b, _ := os.ReadFile(art("ledger.txt")); !strings.Contains(string(b), " user ") || !strings.Contains(string(b), ", 9a CN=") || !strings.Contains(string(b), ", 9d CN=") {
+		t.Fatalf("ledger.txt:\n%s", b)
+	}
+	o.deck.Top(cards[2])
+	st, err := exec.Command(ykpiv, "-r", yubiReader, "-a", "status").CombinedOutput()
+	if err != nil || !strings.Contains(string(st), "O=Example Co") || !strings.Contains(string(st), "Slot 9a") || !strings.Contains(string(st), "Slot 9d") {
+		t.Fatalf("yubico-piv-tool -a status: %v\n%s", err, st)
+	}
+	recoverEscrow(t, bundle, o, certs)
+}
+
+// recoverEscrow opens the escrow envelopes on the officers' cards, as a
+// recovery would, and checks that the shares combine to the private key
+// of the user's 9d certificate.
+func recoverEscrow(t *testing.T, bundle string, o *officerCards, certs []string) {
+	t.Helper()
+	var rec *shares.Record
+	for e, err := range transcript.ReadEvents(filepath.Join(bundle, transcript.TranscriptFile)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Type == "piv.provisioned" {
+			var d struct {
+				Escrow struct{ Record *shares.Record } `json:"escrow"`
+			}
+			json.Unmarshal(e.Data, &d)
+			rec = d.Escrow.Record
+		}
+	}
+	envs, _ := filepath.Glob(filepath.Join(bundle, "artifacts", "*-9d-escrow-*.envelope"))
+	if rec == nil || len(envs) != rec.N {
+		t.Fatalf("escrow record %v, envelopes %v", rec, envs)
+	}
+	c := shares.NewCollector(rec)
+	defer c.Zero()
+	for _, f := range envs {
+		b, _ := os.ReadFile(f)
+		env, err := shares.ParseEnvelope(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		card, err := o.open(yubiReader, env.Card)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, _ := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), env.Recipient.Bytes())
+		sh, err := env.Open(func(eph *ecdh.PublicKey) ([]byte, error) {
+			return piv.SharedSecret(card, pub, []byte("12345678"), eph, false)
+		})
+		card.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if err := c.Add(sh, env.Holder); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secret, err := c.Combine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clear(secret)
+	k, err := ecdh.P256().NewPrivateKey(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range certs {
+		if !strings.HasSuffix(f, "-9d.crt") {
+			continue
+		}
+		b, _ := os.ReadFile(f)
+		blk, _ := pem.Decode(b)
+		cert, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want, _ := cert.PublicKey.(*ecdsa.PublicKey).ECDH(); !k.PublicKey().Equal(want) {
+			t.Fatal("the escrow combines to another key than the 9d certificate's")
+		}
+		return
+	}
+	t.Fatal("no 9d certificate")
+}
+
+// inTheReader puts the cards in the deck of the second virtual reader and
+// has the ceremony find them there, for the rest of the test. It returns
+// the officerCards and the PEM file of the cards' attestation root.
+func inTheReader(t *testing.T, ykpiv string, ca *pivtest.Authority, cards ...*vcard.Card) *officerCards {
+	t.Helper()
+	o := &officerCards{cards: cards, mistake: map[string]int{}}
+	o.deck.Top(cards[0])
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if _, err := o.deck.Insert(ctx, yubiAddr); err != nil {
+		tooltest.Missing(t, "%v: apt-get install pcscd vsmartcard-vpcd and start pcscd", err)
+	}
+	// Probed from another process until the card is up: a piv-go Open that
+	// meets an earlier test's card half gone would hold the reader for the
+	// rest of this one.
+	want := fmt.Sprint(cards[0].Serial())
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if out, err := exec.Command(ykpiv, "-r", yubiReader, "-a", "status").Output(); err == nil && strings.Contains(string(out), want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the virtual card did not come up in %s", yubiReader)
+		}
+	}
+	real := openReader
+	openReader = o.open
+	t.Cleanup(func() { openReader = real })
+	t.Setenv("CEREMONY_PIV_READER", yubiReader)
+	return o
+}
+
+// trustFile writes the root of a, to hold rehearsal attestations to.
+func trustFile(t *testing.T, a *pivtest.Authority) string {
+	p := filepath.Join(t.TempDir(), "trust.pem")
+	if err := os.WriteFile(p, x509ca.PEM("CERTIFICATE", a.Root.Raw), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // officerCards are crypto officers' cards taking turns in one virtual
@@ -146,35 +261,14 @@ func (o *officerCards) open(reader, serial string) (piv.Card, error) {
 func TestYubiKeyOfficerCardsOnTheVirtualCards(t *testing.T) {
 	ykpiv := tooltest.Need(t, "yubico-piv-tool", "yubico-piv-tool")
 	ca := pivtest.NewAuthority()
-	o := &officerCards{mistake: map[string]int{"31000002": 2}}
+	var cards []*vcard.Card
 	for i := range 3 {
-		o.cards = append(o.cards, vcard.New(uint32(31000001+i), "5.7.1", ca))
+		cards = append(cards, vcard.New(uint32(31000001+i), "5.7.1", ca))
 	}
-	o.deck.Top(o.cards[0])
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if _, err := o.deck.Insert(ctx, yubiAddr); err != nil {
-		tooltest.Missing(t, "%v: apt-get install pcscd vsmartcard-vpcd and start pcscd", err)
-	}
-	// Probed from another process until the card is up: a piv-go Open that
-	// meets the previous test's card half gone would hold the reader for
-	// the rest of this one.
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if out, err := exec.Command(ykpiv, "-r", yubiReader, "-a", "status").Output(); err == nil && strings.Contains(string(out), "31000001") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the virtual card did not come up in %s", yubiReader)
-		}
-	}
-	real := openReader
-	openReader = o.open
-	defer func() { openReader = real }()
+	o := inTheReader(t, ykpiv, ca, cards...)
+	o.mistake["31000002"] = 2
+	t.Setenv("CEREMONY_PIV_TRUST", trustFile(t, ca))
 	dir := t.TempDir()
-	trust := filepath.Join(dir, "trust.pem")
-	os.WriteFile(trust, x509ca.PEM("CERTIFICATE", ca.Root.Raw), 0o600)
-	t.Setenv("CEREMONY_PIV_READER", yubiReader)
-	t.Setenv("CEREMONY_PIV_TRUST", trust)
 	bundle := filepath.Join(dir, "bundle")
 	var out, errb bytes.Buffer
 	script := filepath.Join("..", "..", "ceremonies", "officer-cards.lua")
