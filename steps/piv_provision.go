@@ -173,9 +173,12 @@ type pivData struct {
 	Serial      string            `json:"serial"`
 	SHA256      string            `json:"sha256"`
 	Certificate string            `json:"certificate"`
-	Files       map[string]string `json:"files"`
-	PUK         string            `json:"puk"` // "blocked" or "set from SET"
-	Escrow      *escrowData       `json:"escrow,omitempty"`
+	// AttestationFile holds the slot's attestation certificate and the
+	// device's.
+	AttestationFile string            `json:"attestation_file"`
+	Files           map[string]string `json:"files"`
+	PUK             string            `json:"puk"` // "blocked" or "set from SET"
+	Escrow          *escrowData       `json:"escrow,omitempty"`
 }
 
 // escrowData records an escrowed 9d key: its certificate, and the split of
@@ -352,7 +355,7 @@ func (p PIVProvision) provision(ctx context.Context, h Host) (pivData, error) {
 	}
 	spki, _ := x509.MarshalPKIXPublicKey(done.Attestation.PublicKey)
 	d := pivData{User: user.ID, Card: facts, Slot: p.Slot, Type: p.Type, Policy: p.Policy, Subject: done.Cert.Subject.String(),
-		Serial: fmt.Sprintf("%x", done.Cert.SerialNumber), SHA256: issued.Fingerprint(), Certificate: names[0], Files: sums, PUK: "blocked",
+		Serial: fmt.Sprintf("%x", done.Cert.SerialNumber), SHA256: issued.Fingerprint(), Certificate: names[0], AttestationFile: names[1], Files: sums, PUK: "blocked",
 		Attested: map[string]string{"serial": fmt.Sprint(done.Attestation.Serial), "firmware": done.Attestation.Firmware,
 			"pin_policy": done.Attestation.Policy.PIN, "touch_policy": done.Attestation.Policy.Touch, "form_factor": done.Attestation.FormFactor,
 			"slot_key_sha256": DigestOf(spki).Hex}}
@@ -490,7 +493,7 @@ func pukFrom(secret []byte) []byte {
 // device chains to Yubico was checked in the room, and an auditor checks it
 // again with the vendor's roots: docs/piv.md.)
 func checkAttested(h Host, d pivData, c *x509.Certificate) error {
-	name := strings.TrimSuffix(d.Certificate, ".crt") + ".attestation.pem"
+	name := d.AttestationFile
 	slotCert, err := readAttestation(h, name)
 	if err != nil {
 		return err

@@ -175,7 +175,7 @@ func TestCrashSafetyOfCAs(t *testing.T) {
 		t.Skip("kills and resumes rehearsals")
 	}
 	bin := buildBinary(t)
-	for _, name := range []string{"ssh-ca.lua", "root-ca.lua", "officer-cards.lua"} {
+	for _, name := range []string{"ssh-ca.lua", "root-ca.lua", "officer-cards.lua", "yubikey-provision.lua"} {
 		t.Run(name, func(t *testing.T) {
 			kills := 0
 			for b := 0; kills < 15; b++ {
