@@ -78,6 +78,8 @@ type Card interface {
 	PrivateKey(slot Slot, pub crypto.PublicKey, pin []byte) (crypto.PrivateKey, error)
 	// SetCertificate writes cert into the slot's certificate object.
 	SetCertificate(managementKey []byte, slot Slot, cert *x509.Certificate) error
+	// PutObjects writes data objects (ObjectCHUID, ObjectCCC) whole.
+	PutObjects(managementKey []byte, objects map[uint32][]byte) error
 	// ChangePIN and ChangePUK replace a PIN or PUK; a wrong old one costs a
 	// try on the card, and once none is left the error wraps ErrBlocked.
 	ChangePIN(old, new []byte) error

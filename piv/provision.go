@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"time"
 )
 
 // ErrWeakDevice refuses a device or a key with a known flaw.
@@ -86,6 +87,8 @@ type Provisioning struct {
 	// Escrow, when set, also gives the card an escrowed key-management
 	// key in 9d.
 	Escrow *Escrow
+	// Expiry is when the card's CHUID says it expires.
+	Expiry time.Time
 }
 
 // Escrow is a key-management key (9d) made off the card, so that what is
@@ -108,6 +111,7 @@ type Provisioned struct {
 	Attestation *Attestation
 	Cert        *x509.Certificate
 	EscrowCert  *x509.Certificate // the escrowed 9d key's certificate
+	GUID        [16]byte          // the card's identity in its CHUID
 	PUKBlocked  bool
 }
 
@@ -151,6 +155,9 @@ func Provision(c Card, p Provisioning) (*Provisioned, error) {
 			return nil, err
 		}
 	}
+	if out.GUID, err = writeIdentity(c, p.Expiry); err != nil {
+		return nil, err
+	}
 	mgmt := make([]byte, 24)
 	defer clear(mgmt)
 	if _, err := rand.Read(mgmt); err != nil {
@@ -189,6 +196,24 @@ func issue(c Card, p Provisioning, a *Attestation) (*x509.Certificate, error) {
 		return nil, fmt.Errorf("piv: writing the certificate to slot %s: %w", p.Slot, err)
 	}
 	return cert, nil
+}
+
+// writeIdentity gives the card a CHUID with a new GUID, which Windows'
+// smart-card login and PIV middleware read as the card's identity, and a
+// CCC, as a YubiKey's own tools do.
+func writeIdentity(c Card, expiry time.Time) ([16]byte, error) {
+	guid, err := NewGUID()
+	if err != nil {
+		return guid, err
+	}
+	ccc, err := CCC()
+	if err != nil {
+		return guid, err
+	}
+	if err := c.PutObjects(DefaultManagementKey, map[uint32][]byte{ObjectCHUID: CHUID(guid, expiry), ObjectCCC: ccc}); err != nil {
+		return guid, fmt.Errorf("piv: writing the CHUID and CCC: %w", err)
+	}
+	return guid, nil
 }
 
 // escrow imports an escrowed key-management key into a fresh card, whose

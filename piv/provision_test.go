@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ceremony-dev/ceremony/piv"
 	"github.com/ceremony-dev/ceremony/piv/pivtest"
@@ -159,5 +160,31 @@ func TestProvisionEscrow(t *testing.T) {
 	}
 	if n, _ := other.PINRetries(); n != 3 || other.ChangePIN(piv.DefaultPIN, piv.DefaultPIN) != nil {
 		t.Fatal("the PIN was changed although the escrow failed")
+	}
+}
+
+// TestProvisionWritesCardIdentity: a provisioned card has a CHUID with the
+// GUID Provision reports and the expiry asked for, and a CCC, in the shape
+// SP 800-73-4 gives them.
+func TestProvisionWritesCardIdentity(t *testing.T) {
+	card := pivtest.New(16180339, "5.7.1")
+	expiry := time.Date(2028, 12, 2, 0, 0, 0, 0, time.UTC)
+	done, err := piv.Provision(card, piv.Provisioning{Slot: piv.SlotAuthentication, Alg: piv.ECDSAP256, Policy: piv.Policy{PIN: piv.PINOnce, Touch: piv.TouchNever},
+		Trust: card.Trust(), Issue: selfIssue, NewPIN: []byte("24681357"), Expiry: expiry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chuid := card.Object(piv.ObjectCHUID)
+	if len(chuid) != 2+25+2+16+2+8+4 || chuid[0] != 0x30 || chuid[1] != 25 || chuid[27] != 0x34 || chuid[28] != 16 ||
+		!bytes.Equal(chuid[29:45], done.GUID[:]) || string(chuid[47:55]) != "20281202" || !bytes.Equal(chuid[55:], []byte{0x3e, 0, 0xfe, 0}) {
+		t.Fatalf("CHUID %x, GUID %x", chuid, done.GUID)
+	}
+	ccc := card.Object(piv.ObjectCCC)
+	if len(ccc) < 23 || !bytes.Equal(ccc[:9], []byte{0xf0, 0x15, 0xa0, 0x00, 0x00, 0x01, 0x16, 0xff, 0x02}) || !bytes.HasSuffix(ccc, []byte{0xfe, 0x00}) {
+		t.Fatalf("CCC %x", ccc)
+	}
+	other, _ := piv.NewGUID()
+	if other == done.GUID {
+		t.Fatal("two GUIDs alike")
 	}
 }

@@ -21,10 +21,27 @@ func Open(card string) (Card, error) {
 	if err != nil {
 		return nil, fmt.Errorf("piv: open %q: %w", card, err)
 	}
-	return &yubiKey{yk: yk}, nil
+	return &yubiKey{yk: yk, reader: card}, nil
 }
 
-type yubiKey struct{ yk *pivgo.YubiKey }
+type yubiKey struct {
+	yk     *pivgo.YubiKey
+	reader string
+}
+
+// PutObjects closes piv-go's exclusive connection, writes the objects over
+// one of its own, and opens piv-go's again: what was verified on the card
+// (the PIN) is forgotten.
+func (y *yubiKey) PutObjects(managementKey []byte, objects map[uint32][]byte) error {
+	y.yk.Close()
+	err := putObjects(y.reader, managementKey, objects)
+	yk, oerr := pivgo.Open(y.reader)
+	if oerr != nil {
+		return fmt.Errorf("piv: reopening %q: %w", y.reader, oerr)
+	}
+	y.yk = yk
+	return err
+}
 
 func (y *yubiKey) Serial() (uint32, error) { return y.yk.Serial() }
 

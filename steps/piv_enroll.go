@@ -199,7 +199,10 @@ func (e PIVEnroll) keyOf(ctx context.Context, h Host, card piv.Card, trust *piv.
 		return nil, "", err
 	}
 	defer clear(pin)
-	done, err := piv.Provision(card, piv.Provisioning{Slot: piv.SlotKeyManagement, Alg: piv.ECDSAP256, Policy: e.Policy, Trust: trust, NewPIN: pin})
+	// An officer's card has no certificate to expire with: its CHUID says
+	// ten years, longer than a YubiKey is kept in service.
+	done, err := piv.Provision(card, piv.Provisioning{Slot: piv.SlotKeyManagement, Alg: piv.ECDSAP256, Policy: e.Policy, Trust: trust, NewPIN: pin,
+		Expiry: h.Now().AddDate(10, 0, 0)})
 	if err != nil {
 		return nil, "", err
 	}

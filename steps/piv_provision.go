@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -179,6 +180,7 @@ type pivData struct {
 	Files           map[string]string `json:"files"`
 	PUK             string            `json:"puk"` // "blocked" or "set from SET"
 	Escrow          *escrowData       `json:"escrow,omitempty"`
+	GUID            string            `json:"chuid_guid"` // the card's identity in its CHUID, in hex
 }
 
 // escrowData records an escrowed 9d key: its certificate, and the split of
@@ -303,7 +305,7 @@ func (p PIVProvision) provision(ctx context.Context, h Host) (pivData, error) {
 	}
 	var issued, escrowed *x509ca.Issued
 	var escrow *escrowData
-	prov := piv.Provisioning{Slot: slot.slot, Alg: p.Type, Policy: p.Policy, Trust: trust, NewPIN: pin, NewPUK: puk,
+	prov := piv.Provisioning{Slot: slot.slot, Alg: p.Type, Policy: p.Policy, Trust: trust, NewPIN: pin, NewPUK: puk, Expiry: now.Add(p.valid),
 		Issue: func(pub crypto.PublicKey, _ *piv.Attestation) (*x509.Certificate, error) {
 			if issued, err = issue(pub, p.Slot); err != nil {
 				return nil, err
@@ -362,7 +364,7 @@ func (p PIVProvision) provision(ctx context.Context, h Host) (pivData, error) {
 	if p.PUKSet != "" {
 		d.PUK = "set from " + p.PUKSet
 	}
-	d.Escrow = escrow
+	d.Escrow, d.GUID = escrow, hex.EncodeToString(done.GUID[:])
 	text := issuedText(done.Cert, d.SHA256, strings.Join(names, ", ")) +
 		fmt.Sprintf("\nCard %s: the key was made on it and attested; the management key is on the card behind %s's PIN; the PUK is %s.",
 			facts["serial"], user.Name, d.PUK)

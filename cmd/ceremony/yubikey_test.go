@@ -107,6 +107,22 @@ func TestYubiKeyProvisionOnTheVirtualCard(t *testing.T) {
 	if err != nil || !strings.Contains(string(st), "O=Example Co") || !strings.Contains(string(st), "Slot 9a") || !strings.Contains(string(st), "Slot 9d") {
 		t.Fatalf("yubico-piv-tool -a status: %v\n%s", err, st)
 	}
+	// The card's identity as yubico-piv-tool reads it: the CHUID with the
+	// GUID the transcript records, and a CCC under the GSC-IS identifier.
+	guid := ""
+	for e, err := range transcript.ReadEvents(filepath.Join(bundle, transcript.TranscriptFile)) {
+		if err == nil && e.Type == "piv.provisioned" {
+			var d struct {
+				GUID string `json:"chuid_guid"`
+			}
+			json.Unmarshal(e.Data, &d)
+			guid = d.GUID
+		}
+	}
+	if len(guid) != 32 || !strings.Contains(string(st), "CHUID:\t3019d4e739da739ced39ce739d836858210842108421c84210c3eb3410"+guid+"3508") ||
+		!strings.Contains(string(st), "CCC:\tf015a000000116ff02") {
+		t.Fatalf("yubico-piv-tool -a status does not show the CHUID with GUID %q and the CCC:\n%s", guid, st)
+	}
 	recoverEscrow(t, bundle, o, certs)
 }
 

@@ -44,6 +44,7 @@ type Card struct {
 	mgmt     []byte
 	stored   []byte // the PIN-protected management key
 	certs    map[piv.Slot]*x509.Certificate
+	objects  map[uint32][]byte
 	ca       *Authority
 	keys     map[piv.Slot]slotKey
 	// AttestSerial, when set, is the serial written into attestations
@@ -66,7 +67,7 @@ type slotKey struct {
 func New(serial uint32, firmware string) *Card {
 	return &Card{serial: serial, firmware: firmware, retries: 3, pukTries: 3, ca: NewAuthority(), keys: map[piv.Slot]slotKey{},
 		pin: append([]byte(nil), piv.DefaultPIN...), puk: append([]byte(nil), piv.DefaultPUK...),
-		mgmt: append([]byte(nil), piv.DefaultManagementKey...), certs: map[piv.Slot]*x509.Certificate{}}
+		mgmt: append([]byte(nil), piv.DefaultManagementKey...), certs: map[piv.Slot]*x509.Certificate{}, objects: map[uint32][]byte{}}
 }
 
 // Authority stands in for Yubico's attestation PKI: a root, and under it
@@ -287,6 +288,26 @@ func (c *Card) SetCertificate(managementKey []byte, slot piv.Slot, cert *x509.Ce
 	defer c.persist()
 	c.certs[slot] = cert
 	return nil
+}
+
+func (c *Card) PutObjects(managementKey []byte, objects map[uint32][]byte) error {
+	if err := c.checkManagementKey(managementKey); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	defer c.persist()
+	for tag, v := range objects {
+		c.objects[tag] = append([]byte(nil), v...)
+	}
+	return nil
+}
+
+// Object is what a data object holds, for tests.
+func (c *Card) Object(tag uint32) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.objects[tag]
 }
 
 // Certificate is what the slot's certificate object holds, for tests.

@@ -22,6 +22,7 @@ type state struct {
 	Stored   []byte            `json:"stored_management_key,omitempty"`
 	Certs    map[string][]byte `json:"certificates"`
 	Keys     map[string]key    `json:"keys"`
+	Objects  map[uint32][]byte `json:"objects,omitempty"`
 	Root     []byte            `json:"root"`
 	Device   []byte            `json:"device"`
 	DevKey   []byte            `json:"device_key"`
@@ -48,7 +49,7 @@ func (c *Card) stateLocked() ([]byte, error) {
 	}
 	s := state{Serial: c.serial, Firmware: c.firmware, Retries: c.retries, PIN: c.pin, PUK: c.puk, PUKTries: c.pukTries,
 		Mgmt: c.mgmt, Stored: c.stored, Certs: map[string][]byte{}, Keys: map[string]key{},
-		Root: c.ca.Root.Raw, Device: c.ca.Device.Raw, DevKey: dk}
+		Root: c.ca.Root.Raw, Device: c.ca.Device.Raw, DevKey: dk, Objects: c.objects}
 	for slot, cert := range c.certs {
 		s.Certs[slot.String()] = cert.Raw
 	}
@@ -81,8 +82,11 @@ func Restore(b []byte) (*Card, error) {
 		return nil, err
 	}
 	c := &Card{serial: s.Serial, firmware: s.Firmware, retries: s.Retries, pin: s.PIN, puk: s.PUK, pukTries: s.PUKTries,
-		mgmt: s.Mgmt, stored: s.Stored, certs: map[piv.Slot]*x509.Certificate{}, keys: map[piv.Slot]slotKey{},
+		mgmt: s.Mgmt, stored: s.Stored, certs: map[piv.Slot]*x509.Certificate{}, keys: map[piv.Slot]slotKey{}, objects: map[uint32][]byte{},
 		ca: &Authority{Root: root, Device: dev, deviceKey: dk}}
+	for tag, v := range s.Objects {
+		c.objects[tag] = v
+	}
 	for name, der := range s.Certs {
 		slot, err := slotOf(name)
 		if err != nil {
