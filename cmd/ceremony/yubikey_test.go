@@ -204,7 +204,7 @@ func recoverEscrow(t *testing.T, bundle string, o *officerCards, certs []string)
 // the officerCards and the PEM file of the cards' attestation root.
 func inTheReader(t *testing.T, ykpiv string, ca *pivtest.Authority, cards ...*vcard.Card) *officerCards {
 	t.Helper()
-	o := &officerCards{cards: cards, mistake: map[string]int{}}
+	o := &officerCards{cards: cards, mistake: map[string]int{}, away: map[string]int{}}
 	o.deck.Top(cards[0])
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -248,6 +248,7 @@ type officerCards struct {
 	cards   []*vcard.Card
 	fresh   int
 	mistake map[string]int // serial -> which card goes in instead, once
+	away    map[string]int // serial -> how many more times it is not brought
 }
 
 func (o *officerCards) open(reader, serial string) (piv.Card, error) {
@@ -257,6 +258,9 @@ func (o *officerCards) open(reader, serial string) (piv.Card, error) {
 	} else if i, ok := o.mistake[serial]; ok {
 		delete(o.mistake, serial)
 		o.deck.Top(o.cards[i])
+	} else if o.away[serial] > 0 {
+		o.away[serial]--
+		return nil, fmt.Errorf("card %s is not in the reader", serial)
 	} else {
 		for _, c := range o.cards {
 			if fmt.Sprint(c.Serial()) == serial {
@@ -367,5 +371,49 @@ func TestYubiKeyOfficerCardsOnTheVirtualCards(t *testing.T) {
 	}
 	if left := o.cards[2].PINRetries(); left != 3 {
 		t.Fatalf("erin's card has %d PIN tries left after the right PIN, want 3", left)
+	}
+}
+
+// TestYubiKeyOfficerCardsResume: a split to the officers' virtual cards
+// that cannot finish (one officer's card stays away) leaves the ceremony;
+// resumed, the split is made void and made again to the same cards,
+// through pcscd, and the bundle verifies.
+func TestYubiKeyOfficerCardsResume(t *testing.T) {
+	ykpiv := tooltest.Need(t, "yubico-piv-tool", "yubico-piv-tool")
+	ca := pivtest.NewAuthority()
+	var cards []*vcard.Card
+	for i := range 3 {
+		cards = append(cards, vcard.New(uint32(41000001+i), "5.7.1", ca))
+	}
+	o := inTheReader(t, ykpiv, ca, cards...)
+	t.Setenv("CEREMONY_PIV_TRUST", trustFile(t, ca))
+	o.away["41000003"] = 9 // three tries of the split's three attempts
+	bundle := filepath.Join(t.TempDir(), "bundle")
+	script := filepath.Join("..", "..", "ceremonies", "officer-cards.lua")
+	var out, errb bytes.Buffer
+	if code := run([]string{"rehearse", script, "--auto", "--out", bundle}, stdio{strings.NewReader(""), &out, &errb}); code == exitOK {
+		t.Fatal("the split went through without the third officer's card")
+	}
+	if !strings.Contains(errb.String(), "ceremony resume") {
+		t.Fatalf("no way on is offered:\n%s", errb.String())
+	}
+	o.away = map[string]int{}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"resume", bundle, "--auto"}, stdio{strings.NewReader(""), &out, &errb}); code != exitOK {
+		t.Fatalf("resume: exit %d\n%s", code, errb.String())
+	}
+	if code, report := verifyOut(t, bundle); code != 0 {
+		t.Fatalf("verify: %s", report)
+	}
+	n := map[string]int{}
+	for e, err := range transcript.ReadEvents(filepath.Join(bundle, transcript.TranscriptFile)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n[e.Type]++
+	}
+	if n["piv.enrolled"] != 3 || n["split.done"] != 2 || n["envelope.sealed"] < 9 || n["share.rejected"] < 3 || n["shares.combined"] != 2 {
+		t.Fatalf("events: %v", n)
 	}
 }
