@@ -47,12 +47,8 @@ const (
 func TestYubiKeyProvisionOnTheVirtualCard(t *testing.T) {
 	ykpiv := tooltest.Need(t, "yubico-piv-tool", "yubico-piv-tool")
 	openssl := tooltest.Need(t, "openssl", "openssl")
-	ca := pivtest.NewAuthority()
-	var cards []*vcard.Card
-	for i := range 3 {
-		cards = append(cards, vcard.New(uint32(11223344+i), "5.7.1", ca))
-	}
-	o := inTheReader(t, ykpiv, ca, cards...)
+	o := inTheReader(t, ykpiv, 11223344, 3)
+	cards := o.cards
 	dir := t.TempDir()
 	script := filepath.Join("..", "..", "ceremonies", "yubikey-provision.lua")
 
@@ -75,7 +71,7 @@ func TestYubiKeyProvisionOnTheVirtualCard(t *testing.T) {
 		o.fresh = 0
 	})
 
-	t.Setenv("CEREMONY_PIV_TRUST", trustFile(t, ca))
+	t.Setenv("CEREMONY_PIV_TRUST", trustFile(t, o.ca))
 	bundle := filepath.Join(dir, "bundle")
 	var out, errb bytes.Buffer
 	if code := run([]string{"rehearse", script, "--auto", "--out", bundle}, stdio{strings.NewReader(""), &out, &errb}); code != exitOK {
@@ -199,12 +195,18 @@ func recoverEscrow(t *testing.T, bundle string, o *officerCards, certs []string)
 	t.Fatal("no 9d certificate")
 }
 
-// inTheReader puts the cards in the deck of the second virtual reader and
-// has the ceremony find them there, for the rest of the test. It returns
-// the officerCards and the PEM file of the cards' attestation root.
-func inTheReader(t *testing.T, ykpiv string, ca *pivtest.Authority, cards ...*vcard.Card) *officerCards {
+// inTheReader makes n fresh virtual cards, serials from first on, under one
+// attestation authority that the rehearsal trusts, puts them in the deck
+// of the second virtual reader and has the ceremony find them there, for
+// the rest of the test.
+func inTheReader(t *testing.T, ykpiv string, first uint32, n int) *officerCards {
 	t.Helper()
-	o := &officerCards{cards: cards, mistake: map[string]int{}, away: map[string]int{}}
+	ca := pivtest.NewAuthority()
+	var cards []*vcard.Card
+	for i := range n {
+		cards = append(cards, vcard.New(first+uint32(i), "5.7.1", ca))
+	}
+	o := &officerCards{ca: ca, cards: cards, mistake: map[string]int{}, away: map[string]int{}}
 	o.deck.Top(cards[0])
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -227,6 +229,7 @@ func inTheReader(t *testing.T, ykpiv string, ca *pivtest.Authority, cards ...*vc
 	openReader = o.open
 	t.Cleanup(func() { openReader = real })
 	t.Setenv("CEREMONY_PIV_READER", yubiReader)
+	t.Setenv("CEREMONY_PIV_TRUST", trustFile(t, ca))
 	return o
 }
 
@@ -244,6 +247,7 @@ func trustFile(t *testing.T, a *pivtest.Authority) string {
 // for a new enrollment, the next fresh one) is put on top of the deck in
 // the reader, and piv-go then finds it through pcscd like any YubiKey.
 type officerCards struct {
+	ca      *pivtest.Authority
 	deck    vcard.Deck
 	cards   []*vcard.Card
 	fresh   int
@@ -280,14 +284,8 @@ func (o *officerCards) open(reader, serial string) (piv.Card, error) {
 // the 9d attestation off a card: it is for the key the transcript names.
 func TestYubiKeyOfficerCardsOnTheVirtualCards(t *testing.T) {
 	ykpiv := tooltest.Need(t, "yubico-piv-tool", "yubico-piv-tool")
-	ca := pivtest.NewAuthority()
-	var cards []*vcard.Card
-	for i := range 3 {
-		cards = append(cards, vcard.New(uint32(31000001+i), "5.7.1", ca))
-	}
-	o := inTheReader(t, ykpiv, ca, cards...)
+	o := inTheReader(t, ykpiv, 31000001, 3)
 	o.mistake["31000002"] = 2
-	t.Setenv("CEREMONY_PIV_TRUST", trustFile(t, ca))
 	dir := t.TempDir()
 	bundle := filepath.Join(dir, "bundle")
 	var out, errb bytes.Buffer
@@ -380,13 +378,7 @@ func TestYubiKeyOfficerCardsOnTheVirtualCards(t *testing.T) {
 // through pcscd, and the bundle verifies.
 func TestYubiKeyOfficerCardsResume(t *testing.T) {
 	ykpiv := tooltest.Need(t, "yubico-piv-tool", "yubico-piv-tool")
-	ca := pivtest.NewAuthority()
-	var cards []*vcard.Card
-	for i := range 3 {
-		cards = append(cards, vcard.New(uint32(41000001+i), "5.7.1", ca))
-	}
-	o := inTheReader(t, ykpiv, ca, cards...)
-	t.Setenv("CEREMONY_PIV_TRUST", trustFile(t, ca))
+	o := inTheReader(t, ykpiv, 41000001, 3)
 	o.away["41000003"] = 9 // three tries of the split's three attempts
 	bundle := filepath.Join(t.TempDir(), "bundle")
 	script := filepath.Join("..", "..", "ceremonies", "officer-cards.lua")
