@@ -268,11 +268,14 @@ func sharesCheck(args []string, s stdio) int {
 	if code >= 0 {
 		return code
 	}
+	var sh *shares.Share
+	path, how := flags.Arg(0), ""
 	if *envPath != "" {
-		return checkEnvelope(rec, *envPath, s)
+		path = *envPath
+		sh, how, code = openEnvelopeFile(rec, path, s)
+	} else {
+		sh, code = loadShareFile(path, s)
 	}
-	path := flags.Arg(0)
-	sh, code := loadShareFile(path, s)
 	if code >= 0 {
 		return code
 	}
@@ -281,8 +284,8 @@ func sharesCheck(args []string, s stdio) int {
 		errorf(s.err, "%s: %v", path, err)
 		return exitFailed
 	}
-	fmt.Fprintf(s.out, "ok: share %d of %d of set %s (%s) matches the record, fingerprint %s\n",
-		sh.Index(), rec.N, rec.SetID, rec.Label, sh.Fingerprint())
+	fmt.Fprintf(s.out, "ok: %sshare %d of %d of set %s (%s) matches the record, fingerprint %s\n",
+		how, sh.Index(), rec.N, rec.SetID, rec.Label, sh.Fingerprint())
 	return exitOK
 }
 
@@ -354,22 +357,23 @@ func sharesCombine(args []string, s stdio) int {
 	return exitOK
 }
 
-// checkEnvelope is a holder's check of their envelope: against the record,
-// then opened on their card.
-func checkEnvelope(rec *shares.Record, path string, s stdio) int {
+// openEnvelopeFile is a holder's check of their envelope: its header
+// against the record, then opened on their card. It returns the share and
+// how it was had, or the exit code.
+func openEnvelopeFile(rec *shares.Record, path string, s stdio) (*shares.Share, string, int) {
 	b, err := durable.ReadFile(path, shares.MaxEnvelope)
 	if err != nil {
 		errorf(s.err, "%v", err)
-		return exitUsage
+		return nil, "", exitUsage
 	}
 	env, err := shares.ParseEnvelope(b)
 	if err != nil {
 		errorf(s.err, "%s: %v", path, err)
-		return exitFailed
+		return nil, "", exitFailed
 	}
 	if err := rec.CheckEnvelope(env); err != nil {
 		errorf(s.err, "%s: %v", path, err)
-		return exitFailed
+		return nil, "", exitFailed
 	}
 	reader := os.Getenv("CEREMONY_PIV_READER")
 	if reader == "" {
@@ -380,7 +384,7 @@ func checkEnvelope(rec *shares.Record, path string, s stdio) int {
 	if err != nil {
 		errorf(s.err, "%v", err)
 		hintf(s.err, "put the YubiKey with serial %s in the reader", env.Card)
-		return exitFailed
+		return nil, "", exitFailed
 	}
 	defer card.Close()
 	in := newShareInput(s.in)
@@ -392,26 +396,19 @@ func checkEnvelope(rec *shares.Record, path string, s stdio) int {
 	defer clear(pin)
 	if err != nil {
 		errorf(s.err, "no PIN was typed")
-		return exitUsage
+		return nil, "", exitUsage
 	}
 	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), env.Recipient.Bytes())
 	if err != nil {
 		errorf(s.err, "%v", err)
-		return exitFailed
+		return nil, "", exitFailed
 	}
 	sh, err := env.Open(func(eph *ecdh.PublicKey) ([]byte, error) { return piv.SharedSecret(card, pub, pin, eph, false) })
 	if err != nil {
 		errorf(s.err, "%s: %v", path, err)
-		return exitFailed
+		return nil, "", exitFailed
 	}
-	defer sh.Zero()
-	if err := rec.Check(sh); err != nil {
-		errorf(s.err, "%s: %v", path, err)
-		return exitFailed
-	}
-	fmt.Fprintf(s.out, "ok: card %s opens %s's envelope: share %d of %d of set %s (%s) matches the record, fingerprint %s\n",
-		env.Card, env.Holder, sh.Index(), rec.N, rec.SetID, rec.Label, sh.Fingerprint())
-	return exitOK
+	return sh, fmt.Sprintf("card %s opens %s's envelope: ", env.Card, env.Holder), -1
 }
 
 // shareInput reads one line of input, with echo off when it is a terminal.
