@@ -235,7 +235,7 @@ act "One" {
 		_, other, _, _ := shares.Split("another", 2, 3)
 		l := newSmall(t, later, cardsRoster...)
 		l.cards, l.sets, l.envelopes = w.open, map[string]*shares.Record{"old": other}, map[string][]*shares.Envelope{"old": envs}
-		if err := l.run(&cardRoom{}, false); err == nil || !strings.Contains(err.Error(), "none of the 3 envelopes given is of its split") {
+		if err := l.run(&cardRoom{}, false); err == nil || !strings.Contains(err.Error(), "none of the 3 envelopes given is of the split of set") {
 			t.Fatalf("got %v", err)
 		}
 	})

@@ -143,6 +143,30 @@ func (r *Record) CheckEnvelope(e *Envelope) error {
 	return nil
 }
 
+// EnvelopesOf picks, from envelopes of any splits (a bundle may hold
+// several, or those of a split made void), the ones of rec's split, by
+// holder. Each must agree with rec, no holder may have two, and there must
+// be some.
+func EnvelopesOf(rec *Record, envs []*Envelope) (map[string]*Envelope, error) {
+	out := map[string]*Envelope{}
+	for _, e := range envs {
+		if e.SetID != rec.SetID {
+			continue
+		}
+		if err := rec.CheckEnvelope(e); err != nil {
+			return nil, fmt.Errorf("%v: %w", e, err)
+		}
+		if _, dup := out[e.Holder]; dup {
+			return nil, &EnvelopeError{Reason: "two envelopes for " + e.Holder}
+		}
+		out[e.Holder] = e
+	}
+	if len(out) == 0 {
+		return nil, &EnvelopeError{Reason: fmt.Sprintf("none of the %d envelopes given is of the split of set %s", len(envs), rec.SetID)}
+	}
+	return out, nil
+}
+
 // header is the authenticated part of the envelope's text, up to and
 // including the blank line.
 func (e *Envelope) header() []byte {

@@ -169,3 +169,28 @@ func FuzzParseEnvelope(f *testing.F) {
 		}
 	})
 }
+
+func TestEnvelopesOf(t *testing.T) {
+	_, rec, set, _ := shares.Split("user", 2, 2)
+	_, other, otherSet, _ := shares.Split("user", 2, 2)
+	k := newCardKey(t).PublicKey()
+	seal := func(s *shares.Share, r *shares.Record, holder string) *shares.Envelope {
+		e, err := shares.Seal(s, r, holder, "1", k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	mine := []*shares.Envelope{seal(set[0], rec, "ann"), seal(set[1], rec, "bob")}
+	foreign := []*shares.Envelope{seal(otherSet[0], other, "ann")}
+	got, err := shares.EnvelopesOf(rec, append(append([]*shares.Envelope{}, foreign...), mine...))
+	if err != nil || len(got) != 2 || got["ann"] != mine[0] || got["bob"] != mine[1] {
+		t.Fatalf("%v, %v", got, err)
+	}
+	if _, err := shares.EnvelopesOf(rec, foreign); err == nil || !strings.Contains(err.Error(), "none of the 1 envelopes given") {
+		t.Fatalf("none of the split: %v", err)
+	}
+	if _, err := shares.EnvelopesOf(rec, []*shares.Envelope{mine[0], seal(set[1], rec, "ann")}); err == nil || !strings.Contains(err.Error(), "two envelopes for ann") {
+		t.Fatalf("two for one holder: %v", err)
+	}
+}

@@ -70,31 +70,18 @@ func (s *Session) openCard(serial string) (piv.Card, *piv.Trust, error) {
 
 // UseEnvelopes gives the envelopes of sets split at an earlier ceremony:
 // their holders open them on their cards instead of typing a share. Of
-// the envelopes given for a set, those of its split are used (a bundle may
-// also hold those of other splits, or of a split made void); there must be
-// some, and each must agree with the set's record.
+// the envelopes given for a set, those of its split are used.
 func (s *Session) UseEnvelopes(sets map[string][]*shares.Envelope) error {
 	for name, envs := range sets {
 		st, ok := s.sets[name]
 		if !ok {
 			return fmt.Errorf("envelopes of share set %s, which is not configured", name)
 		}
-		st.envelopes = map[string]*shares.Envelope{}
-		for _, e := range envs {
-			if e.SetID != st.rec.SetID {
-				continue
-			}
-			if err := st.rec.CheckEnvelope(e); err != nil {
-				return fmt.Errorf("share set %s: %v: %w", name, e, err)
-			}
-			if _, dup := st.envelopes[e.Holder]; dup {
-				return fmt.Errorf("share set %s: two envelopes for %s", name, e.Holder)
-			}
-			st.envelopes[e.Holder] = e
+		mine, err := shares.EnvelopesOf(st.rec, envs)
+		if err != nil {
+			return fmt.Errorf("share set %s: %w", name, err)
 		}
-		if len(st.envelopes) == 0 {
-			return fmt.Errorf("share set %s: none of the %d envelopes given is of its split, set id %s", name, len(envs), st.rec.SetID)
-		}
+		st.envelopes = mine
 	}
 	return nil
 }

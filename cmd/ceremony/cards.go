@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/ceremony-dev/ceremony/durable"
 
@@ -29,7 +30,7 @@ import (
 func (c *ceremonyRun) openCard(serial string) (piv.Card, *piv.Trust, error) {
 	reader := os.Getenv("CEREMONY_PIV_READER")
 	if c.rehearsal && reader == "" {
-		card, err := rehearsalCard(c.bundle+".cards", serial)
+		card, err := rehearsalCard(c.rehearsalCardDirs(), serial)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -59,10 +60,29 @@ func (c *ceremonyRun) openCard(serial string) (piv.Card, *piv.Trust, error) {
 	return card, trust, err
 }
 
-// rehearsalCard is a software card kept in dir, saved after every change
-// so that a resumed rehearsal finds it as it was.
-func rehearsalCard(dir, serial string) (*pivtest.Card, error) {
+// rehearsalCardDirs are where a rehearsal finds its software cards: beside
+// its bundle, and beside each bundle whose envelopes the configuration
+// gives (DIR/artifacts: DIR.cards), so that a later ceremony is rehearsed
+// with the cards the earlier rehearsal enrolled.
+func (c *ceremonyRun) rehearsalCardDirs() []string {
+	dirs := []string{c.bundle + ".cards"}
+	for _, d := range c.cfg.Envelopes {
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(c.cfgDir, d)
+		}
+		if filepath.Base(d) == "artifacts" {
+			dirs = append(dirs, filepath.Dir(d)+".cards")
+		}
+	}
+	return dirs
+}
+
+// rehearsalCard is a software card kept in the first of dirs (a new one)
+// or found in one of them (by serial), saved after every change so that
+// a resumed rehearsal finds it as it was.
+func rehearsalCard(dirs []string, serial string) (*pivtest.Card, error) {
 	var card *pivtest.Card
+	dir := dirs[0]
 	if serial == "" {
 		var b [4]byte
 		rand.Read(b[:])
@@ -73,9 +93,15 @@ func rehearsalCard(dir, serial string) (*pivtest.Card, error) {
 			return nil, err
 		}
 	} else {
-		b, err := durable.ReadFile(filepath.Join(dir, serial+".json"), 1<<20)
+		var b []byte
+		var err error
+		for _, dir = range dirs {
+			if b, err = durable.ReadFile(filepath.Join(dir, serial+".json"), 1<<20); !errors.Is(err, fs.ErrNotExist) {
+				break
+			}
+		}
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("no rehearsal card %s in %s: it is not in the reader", serial, dir)
+			return nil, fmt.Errorf("no rehearsal card %s in %s: it is not in the reader", serial, strings.Join(dirs, " or "))
 		}
 		if err != nil {
 			return nil, err

@@ -372,8 +372,16 @@ func (c *ceremonyRun) loadSets() (err error) {
 	if c.sets, err = c.cfg.ShareSets(c.cfgDir); err != nil {
 		return err
 	}
-	c.envelopes, err = c.cfg.ShareEnvelopes(c.cfgDir)
-	return err
+	if c.envelopes, err = c.cfg.ShareEnvelopes(c.cfgDir); err != nil {
+		return err
+	}
+	// Refused here, before a bundle is begun, as the run would refuse them.
+	for name, envs := range c.envelopes {
+		if _, err := shares.EnvelopesOf(c.sets[name], envs); err != nil {
+			return fmt.Errorf("share set %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 func (c *ceremonyRun) env(u room.UI) runner.Env {
