@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -289,8 +290,15 @@ func TestProvisionOnTheVirtualCard(t *testing.T) {
 	}
 	// piv-go holds the card in a transaction until it is closed.
 	c.Close()
-	if out, err := exec.Command(ykpiv, "-r", reader, "-a", "status").CombinedOutput(); err != nil || !strings.Contains(string(out), "CN=Alice Adams") {
-		t.Fatalf("yubico-piv-tool -a status: %v\n%s", err, out)
+	guid := hex.EncodeToString(done.GUID[:])
+	if out, err := exec.Command(ykpiv, "-r", reader, "-a", "status").CombinedOutput(); err != nil || !strings.Contains(string(out), "CN=Alice Adams") ||
+		!strings.Contains(string(out), guid) || !strings.Contains(string(out), "CCC:") {
+		t.Fatalf("yubico-piv-tool -a status, with the CHUID's GUID %s and a CCC: %v\n%s", guid, err, out)
+	}
+	// OpenSC's PIV driver takes the card's serial from the CHUID's GUID.
+	if out, err := exec.Command(tooltest.Need(t, "pkcs15-tool", "opensc"), "--list-info").CombinedOutput(); err != nil ||
+		!strings.Contains(strings.ToLower(string(out)), guid) {
+		t.Fatalf("pkcs15-tool --list-info does not show the GUID %s: %v\n%s", guid, err, out)
 	}
 
 	// The user logs in to a server that knows their 9a key, through OpenSC;
