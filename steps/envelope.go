@@ -105,8 +105,11 @@ func pinShape(b []byte) error {
 	return nil
 }
 
-// readEnvelopes reads the envelopes a recorded split saved, by holder.
-func readEnvelopes(h Host, files map[string]string) (map[string]*shares.Envelope, error) {
+// readEnvelopes reads the envelopes a recorded split saved, by holder, and
+// holds each to the split's record and to the card its holder enrolled in
+// this ceremony: an envelope sealed to any other key is not the one the
+// room saw sealed.
+func readEnvelopes(h Host, rec *shares.Record, files map[string]string) (map[string]*shares.Envelope, error) {
 	out := map[string]*shares.Envelope{}
 	for holder, name := range files {
 		b, err := h.ReadArtifact(name)
@@ -116,6 +119,13 @@ func readEnvelopes(h Host, files map[string]string) (map[string]*shares.Envelope
 		env, err := shares.ParseEnvelope(b)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if err := rec.CheckEnvelope(env); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		en, ok := h.Session().enrolled[holder]
+		if env.Holder != holder || !ok || en.card != env.Card || !en.key.Equal(env.Recipient) {
+			return nil, fmt.Errorf("%s is not sealed to the card %s enrolled", name, holder)
 		}
 		out[holder] = env
 	}

@@ -426,16 +426,11 @@ func replayEscrow(h Host, rec Recorded, d pivData, led *x509ca.Ledger) error {
 }
 
 // keepEscrow gives the session the escrow's share set, whose envelopes
-// must agree with its record.
+// must agree with its record and be sealed to its holders' cards.
 func keepEscrow(h Host, e *escrowData) error {
-	envs, err := readEnvelopes(h, e.Envelopes)
+	envs, err := readEnvelopes(h, e.Record, e.Envelopes)
 	if err != nil {
 		return err
-	}
-	for _, env := range envs {
-		if err := e.Record.CheckEnvelope(env); err != nil {
-			return fmt.Errorf("%v: %w", env, err)
-		}
 	}
 	h.Session().setSet(e.Set, &set{rec: e.Record, holders: e.Holders, envelopes: envs})
 	return nil

@@ -112,7 +112,7 @@ func (s SplitSecret) Run(ctx context.Context, h Host) (any, error) {
 		if err := rec.Decode(&d); err != nil {
 			return nil, err
 		}
-		envs, err := readEnvelopes(h, d.Envelopes)
+		envs, err := readEnvelopes(h, d.Record, d.Envelopes)
 		if err != nil {
 			return nil, diverged(h, rec, "%v", err)
 		}

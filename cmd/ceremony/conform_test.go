@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ceremony-dev/ceremony/ceremonies"
+	"github.com/ceremony-dev/ceremony/shares"
 	"github.com/ceremony-dev/ceremony/transcript/forge"
 )
 
@@ -214,5 +215,48 @@ func TestConformanceHoldsProvisioningToItsAttestation(t *testing.T) {
 	code, out := verifyOut(t, dir)
 	if code != exitFailed || !strings.Contains(out, "is for another key than the event names") {
 		t.Fatalf("verify of the swapped attestation: exit %d\n%s", code, out)
+	}
+}
+
+// An envelope of a split to cards rewritten to name another recipient key
+// (its header otherwise intact, every hash and signature redone) is caught
+// when verify replays the split: each envelope must be sealed to the card
+// its holder enrolled.
+func TestConformanceHoldsEnvelopesToTheEnrolledCards(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "b")
+	var out, errb bytes.Buffer
+	script := filepath.Join("..", "..", "ceremonies", "officer-cards.lua")
+	if code := run([]string{"rehearse", script, "--auto", "--out", dir}, stdio{strings.NewReader(""), &out, &errb}); code != 0 {
+		t.Fatalf("rehearse: exit %d\n%s", code, errb.String())
+	}
+	evs, err := forge.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := slices.IndexFunc(evs, func(e forge.Event) bool {
+		n, _ := e.Data["name"].(string)
+		return e.Type == "artifact" && strings.HasPrefix(n, "token-user-") && strings.HasSuffix(n, "-erin.envelope")
+	})
+	name := evs[a].Data["name"].(string)
+	b, err := os.ReadFile(filepath.Join(dir, "artifacts", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The envelope's own ephemeral point stands in for a forger's key.
+	lines := strings.Split(string(b), "\n")
+	lines[7] = "recipient " + strings.TrimPrefix(lines[8], "ephemeral ")
+	forged := []byte(strings.Join(lines, "\n"))
+	if _, err := shares.ParseEnvelope(forged); err != nil {
+		t.Fatalf("the forged envelope does not even parse: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "artifacts", name), forged, 0o644)
+	sum := sha256.Sum256(forged)
+	evs[a].Data["sha256"], evs[a].Data["size"] = hex.EncodeToString(sum[:]), len(forged)
+	if err := forge.Write(dir, evs, 0); err != nil {
+		t.Fatal(err)
+	}
+	code, report := verifyOut(t, dir)
+	if code != exitFailed || !strings.Contains(report, name+" is not sealed to the card erin enrolled") {
+		t.Fatalf("verify of the forged envelope: exit %d\n%s", code, report)
 	}
 }
