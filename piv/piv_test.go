@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/ceremony-dev/ceremony/piv"
@@ -166,7 +167,7 @@ func TestSharedSecretWrongPIN(t *testing.T) {
 func TestSoftwareCardState(t *testing.T) {
 	card := pivtest.New(7, "5.7.1")
 	var saved []byte
-	card.Persist = func(b []byte) { saved = b }
+	card.Persist = func(b []byte) error { saved = b; return nil }
 	p := piv.Policy{PIN: piv.PINOnce, Touch: piv.TouchNever}
 	a, err := piv.GenerateAttested(card, pivtest.DefaultManagementKey, piv.SlotKeyManagement, piv.ECDSAP256, p, card.Trust())
 	if err != nil {
@@ -188,5 +189,11 @@ func TestSoftwareCardState(t *testing.T) {
 	}
 	if !again.PublicKey.(*ecdsa.PublicKey).Equal(a.PublicKey) {
 		t.Fatal("the restored card holds another key")
+	}
+	// A change the card cannot save fails, rather than leaving the kept
+	// card behind the one in use.
+	back.Persist = func([]byte) error { return errors.New("disk full") }
+	if err := back.ChangePIN(pivtest.DefaultPIN, []byte("24681357")); err == nil || !strings.Contains(err.Error(), "saving the card: disk full") {
+		t.Fatalf("an unsaved change: %v", err)
 	}
 }

@@ -111,7 +111,7 @@ func rehearsalCard(dirs []string, serial string) (*pivtest.Card, error) {
 		}
 	}
 	path := filepath.Join(dir, serial+".json")
-	card.Persist = func(state []byte) { durable.Replace(path, state, 0o600) }
+	card.Persist = func(state []byte) error { return durable.Replace(path, state, 0o600) }
 	state, err := card.State()
 	if err != nil {
 		return nil, err

@@ -51,8 +51,9 @@ type Card struct {
 	// instead of the card's own.
 	AttestSerial uint32
 	// Persist, when set, is given the card's State after every change
-	// (a PIN try counts), so that a rehearsal card outlives its process.
-	Persist func(state []byte)
+	// (a PIN try counts), so that a rehearsal card outlives its process;
+	// the change fails with its error.
+	Persist func(state []byte) error
 }
 
 type slotKey struct {
@@ -169,12 +170,11 @@ func (c *Card) Attest(slot piv.Slot) (*x509.Certificate, error) {
 	return c.ca.Attest(slot, k.priv.Public(), c.firmware, serial, k.policy), nil
 }
 
-func (c *Card) Generate(managementKey []byte, slot piv.Slot, alg string, p piv.Policy) (crypto.PublicKey, error) {
+func (c *Card) Generate(managementKey []byte, slot piv.Slot, alg string, p piv.Policy) (_ crypto.PublicKey, err error) {
 	if err := c.checkManagementKey(managementKey); err != nil {
 		return nil, err
 	}
 	var priv crypto.Signer
-	var err error
 	switch alg {
 	case piv.ECDSAP256:
 		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -192,12 +192,12 @@ func (c *Card) Generate(managementKey []byte, slot piv.Slot, alg string, p piv.P
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	defer c.persist()
+	defer c.persist(&err)
 	c.keys[slot] = slotKey{priv: priv, policy: p}
 	return priv.Public(), nil
 }
 
-func (c *Card) ImportKey(managementKey []byte, slot piv.Slot, priv crypto.PrivateKey, p piv.Policy) error {
+func (c *Card) ImportKey(managementKey []byte, slot piv.Slot, priv crypto.PrivateKey, p piv.Policy) (err error) {
 	if err := c.checkManagementKey(managementKey); err != nil {
 		return err
 	}
@@ -212,16 +212,16 @@ func (c *Card) ImportKey(managementKey []byte, slot piv.Slot, priv crypto.Privat
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	defer c.persist()
+	defer c.persist(&err)
 	c.keys[slot] = slotKey{priv: s, policy: p, imported: true}
 	return nil
 }
 
 // PrivateKey checks the PIN as a card does: a wrong one costs a retry.
-func (c *Card) PrivateKey(slot piv.Slot, pub crypto.PublicKey, pin []byte) (crypto.PrivateKey, error) {
+func (c *Card) PrivateKey(slot piv.Slot, pub crypto.PublicKey, pin []byte) (_ crypto.PrivateKey, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	defer c.persist()
+	defer c.persist(&err)
 	k, ok := c.keys[slot]
 	if !ok || !k.priv.Public().(interface{ Equal(crypto.PublicKey) bool }).Equal(pub) {
 		return nil, fmt.Errorf("pivtest: no such key in slot %s", slot)
@@ -279,24 +279,24 @@ func check(what string, tries *int, want, got []byte) error {
 	return nil
 }
 
-func (c *Card) SetCertificate(managementKey []byte, slot piv.Slot, cert *x509.Certificate) error {
+func (c *Card) SetCertificate(managementKey []byte, slot piv.Slot, cert *x509.Certificate) (err error) {
 	if err := c.checkManagementKey(managementKey); err != nil {
 		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	defer c.persist()
+	defer c.persist(&err)
 	c.certs[slot] = cert
 	return nil
 }
 
-func (c *Card) PutObjects(managementKey []byte, objects map[uint32][]byte) error {
+func (c *Card) PutObjects(managementKey []byte, objects map[uint32][]byte) (err error) {
 	if err := c.checkManagementKey(managementKey); err != nil {
 		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	defer c.persist()
+	defer c.persist(&err)
 	for tag, v := range objects {
 		c.objects[tag] = append([]byte(nil), v...)
 	}
@@ -317,10 +317,10 @@ func (c *Card) Certificate(slot piv.Slot) *x509.Certificate {
 	return c.certs[slot]
 }
 
-func (c *Card) ChangePIN(old, new []byte) error {
+func (c *Card) ChangePIN(old, new []byte) (err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	defer c.persist()
+	defer c.persist(&err)
 	if err := c.checkPIN(old); err != nil {
 		return err
 	}
@@ -328,10 +328,10 @@ func (c *Card) ChangePIN(old, new []byte) error {
 	return nil
 }
 
-func (c *Card) ChangePUK(old, new []byte) error {
+func (c *Card) ChangePUK(old, new []byte) (err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	defer c.persist()
+	defer c.persist(&err)
 	if err := check("puk", &c.pukTries, c.puk, old); err != nil {
 		return err
 	}
@@ -346,13 +346,13 @@ func (c *Card) PUKRetries() int {
 	return c.pukTries
 }
 
-func (c *Card) SetManagementKey(old, new, pin []byte) error {
+func (c *Card) SetManagementKey(old, new, pin []byte) (err error) {
 	if err := c.checkManagementKey(old); err != nil {
 		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	defer c.persist()
+	defer c.persist(&err)
 	if err := c.checkPIN(pin); err != nil {
 		return err
 	}
@@ -360,10 +360,10 @@ func (c *Card) SetManagementKey(old, new, pin []byte) error {
 	return nil
 }
 
-func (c *Card) ManagementKey(pin []byte) ([]byte, error) {
+func (c *Card) ManagementKey(pin []byte) (_ []byte, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	defer c.persist()
+	defer c.persist(&err)
 	if err := c.checkPIN(pin); err != nil {
 		return nil, err
 	}

@@ -130,12 +130,17 @@ func slotOf(name string) (piv.Slot, error) {
 	return piv.Slot(n), nil
 }
 
-// persist hands the state to Persist after a change; the caller holds c.mu.
-func (c *Card) persist() {
+// persist hands the state to Persist after a change, and makes its failure
+// the change's; the caller holds c.mu.
+func (c *Card) persist(err *error) {
 	if c.Persist == nil {
 		return
 	}
-	if b, err := c.stateLocked(); err == nil {
-		c.Persist(b)
+	b, perr := c.stateLocked()
+	if perr == nil {
+		perr = c.Persist(b)
+	}
+	if perr != nil && *err == nil {
+		*err = fmt.Errorf("pivtest: saving the card: %w", perr)
 	}
 }
