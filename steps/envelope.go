@@ -2,8 +2,10 @@ package steps
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdh"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"errors"
 	"fmt"
 
@@ -20,23 +22,42 @@ const EvEnvelopeSealed = "envelope.sealed"
 // envelope before the step fails: the card's own PIN counter allows three.
 const envelopeTries = 3
 
-// sealEnvelope seals sh to holder's enrolled card and saves the envelope in
-// the bundle.
-func sealEnvelope(h Host, setName string, rec *shares.Record, sh *shares.Share, holder room.Participant) (*shares.Envelope, string, error) {
-	en, ok := h.Session().enrolled[holder.ID]
-	if !ok {
-		return nil, "", fmt.Errorf("%s has no card enrolled in this ceremony: piv.enroll comes before a split to cards", holder.ID)
+// requireEnrolled refuses, before anything is split, holders with no card
+// enrolled in this ceremony to seal their shares to.
+func requireEnrolled(h Host, what string, hs []room.Participant) error {
+	for _, p := range hs {
+		if _, ok := h.Session().enrolled[p.ID]; !ok {
+			return fmt.Errorf("%s: %s has no card enrolled in this ceremony (piv.enroll comes first)", what, p.ID)
+		}
 	}
-	env, err := shares.Seal(sh, rec, holder.ID, en.card, en.key)
-	if err != nil {
-		return nil, "", err
+	return nil
+}
+
+// sealAll seals parts[i] to hs[i]'s enrolled card, saves each envelope in
+// the bundle and records it; it returns the envelopes and their files, by
+// holder.
+func sealAll(h Host, setName string, rec *shares.Record, parts []*shares.Share, hs []room.Participant) (map[string]*shares.Envelope, map[string]string, error) {
+	if err := requireEnrolled(h, "sealing "+setName, hs); err != nil {
+		return nil, nil, err
 	}
-	name, err := saveOnce(h, fmt.Sprintf("%s-%s-%d-%s.envelope", setName, rec.SetID, sh.Index(), holder.ID), env.Marshal())
-	if err != nil {
-		return nil, "", err
+	envs, files := map[string]*shares.Envelope{}, map[string]string{}
+	for i, holder := range hs {
+		en := h.Session().enrolled[holder.ID]
+		env, err := shares.Seal(parts[i], rec, holder.ID, en.card, en.key)
+		if err != nil {
+			return nil, nil, err
+		}
+		name, err := saveOnce(h, fmt.Sprintf("%s-%s-%d-%s.envelope", setName, rec.SetID, parts[i].Index(), holder.ID), env.Marshal())
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := h.Append(EvEnvelopeSealed, holder.ID, shareData{Set: setName, Holder: holder.ID, Index: parts[i].Index(),
+			Fingerprint: parts[i].Fingerprint(), Card: en.card, File: name}); err != nil {
+			return nil, nil, err
+		}
+		envs[holder.ID], files[holder.ID] = env, name
 	}
-	return env, name, h.Append(EvEnvelopeSealed, holder.ID, shareData{Set: setName, Holder: holder.ID, Index: sh.Index(),
-		Fingerprint: sh.Fingerprint(), Card: en.card, File: name})
+	return envs, files, nil
 }
 
 // openEnvelope has holder put in their card and type its PIN, and opens
@@ -85,16 +106,26 @@ func openOnCard(ctx context.Context, h Host, holder room.Participant, env *share
 	if err != nil {
 		return nil, err
 	}
-	pub, ok := a.PublicKey.(*ecdsa.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("the key in slot 9d of card %s is not a P-256 key", serial)
+	k, err := agreementKey(a.PublicKey)
+	if err != nil {
+		return nil, fmt.Errorf("card %s: %w", serial, err)
 	}
-	if k, err := pub.ECDH(); err != nil || !k.Equal(env.Recipient) {
+	if !k.Equal(env.Recipient) {
 		return nil, fmt.Errorf("the key in slot 9d of card %s is not the one the envelope is sealed to: the card was reset or enrolled again", serial)
 	}
 	return env.Open(func(eph *ecdh.PublicKey) ([]byte, error) {
-		return piv.SharedSecret(card, pub, pin, eph, false)
+		return piv.SharedSecret(card, a.PublicKey, pin, eph, false)
 	})
+}
+
+// agreementKey is a card's key-management key as envelopes are sealed to
+// it: a P-256 point.
+func agreementKey(pub crypto.PublicKey) (*ecdh.PublicKey, error) {
+	ec, ok := pub.(*ecdsa.PublicKey)
+	if !ok || ec.Curve != elliptic.P256() {
+		return nil, errors.New("the key in slot 9d is not a P-256 key: shares cannot be sealed to it")
+	}
+	return ec.ECDH()
 }
 
 // pinShape is what a PIV PIN may be: 6 to 8 characters.

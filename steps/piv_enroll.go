@@ -3,17 +3,14 @@ package steps
 import (
 	"context"
 	"crypto/ecdh"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
 
-	"github.com/ceremony-dev/ceremony/room"
-
 	"github.com/ceremony-dev/ceremony/piv"
+	"github.com/ceremony-dev/ceremony/room"
 	"github.com/ceremony-dev/ceremony/transcript"
 	"github.com/ceremony-dev/ceremony/x509ca"
 )
@@ -145,6 +142,10 @@ func (e PIVEnroll) enroll(ctx context.Context, h Host) (enrollData, error) {
 	if err != nil {
 		return enrollData{}, err
 	}
+	ec, err := agreementKey(a.PublicKey)
+	if err != nil {
+		return enrollData{}, fmt.Errorf("card %s: %w", facts["serial"], err)
+	}
 	spki, err := x509.MarshalPKIXPublicKey(a.PublicKey)
 	if err != nil {
 		return enrollData{}, err
@@ -154,14 +155,6 @@ func (e PIVEnroll) enroll(ctx context.Context, h Host) (enrollData, error) {
 		return enrollData{}, err
 	}
 	names, sums, err := saveFiles(h, [][2]string{{holder.ID + "-9d.attestation.pem", pem}})
-	if err != nil {
-		return enrollData{}, err
-	}
-	pub, ok := a.PublicKey.(*ecdsa.PublicKey)
-	if !ok || pub.Curve != elliptic.P256() {
-		return enrollData{}, fmt.Errorf("the key in 9d of card %s is not a P-256 key: shares cannot be sealed to it", facts["serial"])
-	}
-	ec, err := pub.ECDH()
 	if err != nil {
 		return enrollData{}, err
 	}
@@ -230,12 +223,11 @@ func checkEnrolled(h Host, d enrollData) error {
 	if err != nil {
 		return err
 	}
-	ec, ok := slotCert.PublicKey.(*ecdsa.PublicKey)
-	if !ok {
-		return fmt.Errorf("attestation %s is not for a P-256 key", d.Attestation)
+	k, err := agreementKey(slotCert.PublicKey)
+	if err != nil {
+		return fmt.Errorf("attestation %s: %w", d.Attestation, err)
 	}
-	k, err := ec.ECDH()
-	if err != nil || base64.StdEncoding.EncodeToString(k.Bytes()) != d.PublicKey {
+	if base64.StdEncoding.EncodeToString(k.Bytes()) != d.PublicKey {
 		return fmt.Errorf("attestation %s is for another key than the event names", d.Attestation)
 	}
 	return nil

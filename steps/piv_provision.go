@@ -381,12 +381,7 @@ func escrowHolders(h Host, role string, n int) ([]room.Participant, error) {
 	if len(hs) < n {
 		return nil, fmt.Errorf("escrow to %d holders of %s: the roster has %d", n, role, len(hs))
 	}
-	for _, p := range hs[:n] {
-		if _, ok := h.Session().enrolled[p.ID]; !ok {
-			return nil, fmt.Errorf("escrow holder %s has no card enrolled in this ceremony (piv.enroll comes first)", p.ID)
-		}
-	}
-	return hs[:n], nil
+	return hs[:n], requireEnrolled(h, "escrow", hs[:n])
 }
 
 // sealEscrow splits an escrowed key m-of-len(to) and seals each share to
@@ -401,15 +396,11 @@ func sealEscrow(h Host, set, label string, secret []byte, m int, to []room.Parti
 			sh.Zero()
 		}
 	}()
-	d := &escrowData{Set: set, Record: rec, Holders: IDs(to), Envelopes: map[string]string{}}
-	for i, holder := range to {
-		_, name, err := sealEnvelope(h, set, rec, parts[i], holder)
-		if err != nil {
-			return nil, err
-		}
-		d.Envelopes[holder.ID] = name
+	_, files, err := sealAll(h, set, rec, parts, to)
+	if err != nil {
+		return nil, err
 	}
-	return d, nil
+	return &escrowData{Set: set, Record: rec, Holders: IDs(to), Envelopes: files}, nil
 }
 
 // replayEscrow puts a recorded escrow's certificate in the ledger, as a

@@ -175,10 +175,8 @@ func (s SplitSecret) Run(ctx context.Context, h Host) (any, error) {
 // toCards seals each share to its holder's card and has every holder open
 // theirs before the step ends, as typing back does for sheets.
 func (s SplitSecret) toCards(ctx context.Context, h Host, hs []room.Participant, void string) error {
-	for _, p := range hs {
-		if _, ok := h.Session().enrolled[p.ID]; !ok {
-			return fmt.Errorf("split %s to cards: %s has no card enrolled in this ceremony (piv.enroll comes first)", s.Set, p.ID)
-		}
+	if err := requireEnrolled(h, "split "+s.Set+" to cards", hs); err != nil {
+		return err
 	}
 	if void != "" {
 		if err := confirmBy(ctx, h, void, h.Actor(), nil); err != nil {
@@ -195,18 +193,15 @@ func (s SplitSecret) toCards(ctx context.Context, h Host, hs []room.Participant,
 		}
 		clear(secret)
 	}()
-	d := splitData{Set: s.Set, Record: record, Holders: IDs(hs), Envelopes: map[string]string{}}
+	d := splitData{Set: s.Set, Record: record, Holders: IDs(hs)}
 	if err := h.Append(EvSecretSplit, "", d); err != nil {
 		return err
 	}
-	envs := map[string]*shares.Envelope{}
-	for i, holder := range hs {
-		env, name, err := sealEnvelope(h, s.Set, record, parts[i], holder)
-		if err != nil {
-			return err
-		}
-		envs[holder.ID], d.Envelopes[holder.ID] = env, name
+	envs, files, err := sealAll(h, s.Set, record, parts, hs)
+	if err != nil {
+		return err
 	}
+	d.Envelopes = files
 	pending := hs
 	for k := 1; k <= record.N; k++ {
 		holder, err := PickFrom(ctx, h.Prompts(), fmt.Sprintf("Step %s: who opens their envelope on their card now (%d of %d)?", h.Step(), k, record.N), pending)

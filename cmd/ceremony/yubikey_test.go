@@ -62,8 +62,8 @@ func TestYubiKeyProvisionOnTheVirtualCard(t *testing.T) {
 		if !strings.Contains(out.String()+errb.String(), "attestation") {
 			t.Errorf("the refusal does not name the attestation:\n%s\n%s", out.String(), errb.String())
 		}
-		if m, _ := filepath.Glob(filepath.Join(bundle, "artifacts", "*.crt")); len(m) > 2 {
-			t.Fatalf("a certificate was made: %v", m)
+		if m, _ := filepath.Glob(filepath.Join(bundle, "artifacts", "*-9?.crt")); len(m) > 0 {
+			t.Fatalf("a user's certificate was made: %v", m)
 		}
 		for _, c := range cards {
 			c.Factory()
