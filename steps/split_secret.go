@@ -127,9 +127,14 @@ func (s SplitSecret) Run(ctx context.Context, h Host) (any, error) {
 	hs = hs[:s.N]
 	void := voidSheets(s.Set, rec, s.Cards)
 	if s.Cards {
-		return nil, s.toCards(ctx, h, hs, void)
+		err = requireEnrolled(h, "split "+s.Set+" to cards", hs)
+		if err == nil && void != "" {
+			err = confirmBy(ctx, h, void, h.Actor(), nil)
+		}
+	} else {
+		err = s.checkScreen(ctx, h, void)
 	}
-	if err := s.checkScreen(ctx, h, void); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	secret, record, parts, err := shares.Split(s.Label, s.M, s.N)
@@ -146,6 +151,26 @@ func (s SplitSecret) Run(ctx context.Context, h Host) (any, error) {
 	if err := h.Append(EvSecretSplit, "", d); err != nil {
 		return nil, err
 	}
+	var envs map[string]*shares.Envelope
+	if s.Cards {
+		envs, d.Envelopes, err = s.toCards(ctx, h, record, parts, hs)
+	} else {
+		err = s.toSheets(ctx, h, record, parts, hs, void)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := h.Append(EvSplitDone, "", d); err != nil {
+		return nil, err
+	}
+	h.Session().setSet(s.Set, &set{rec: record, holders: d.Holders, secret: append([]byte(nil), secret...), envelopes: envs})
+	s.show(h, record)
+	return nil, nil
+}
+
+// toSheets shows each holder their sheet alone, then has every holder type
+// their share back.
+func (s SplitSecret) toSheets(ctx context.Context, h Host, record *shares.Record, parts []*shares.Share, hs []room.Participant, void string) error {
 	sheets := make([]room.Sheet, len(hs))
 	now := h.Now().UTC()
 	for i, holder := range hs {
@@ -155,79 +180,45 @@ func (s SplitSecret) Run(ctx context.Context, h Host) (any, error) {
 			Set: record.SetID, Fingerprint: sh.Fingerprint(), Index: i + 1, M: record.M, N: record.N,
 			Date: now.Format("2006-01-02"), Void: void}
 		if err := h.Prompts().Sheet(ctx, sheets[i]); err != nil {
-			return nil, err
+			return err
 		}
 		if err := h.Append(EvSheetShown, holder.ID, shareData{Set: s.Set, Holder: holder.ID, Index: i + 1, Fingerprint: sh.Fingerprint()}); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.verifyBack(ctx, h, record, parts, hs, sheets); err != nil {
-		return nil, err
-	}
-	if err := h.Append(EvSplitDone, "", d); err != nil {
-		return nil, err
-	}
-	h.Session().setSet(s.Set, &set{rec: record, holders: d.Holders, secret: append([]byte(nil), secret...)})
-	s.show(h, record)
-	return nil, nil
-}
-
-// toCards seals each share to its holder's card and has every holder open
-// theirs before the step ends, as typing back does for sheets.
-func (s SplitSecret) toCards(ctx context.Context, h Host, hs []room.Participant, void string) error {
-	if err := requireEnrolled(h, "split "+s.Set+" to cards", hs); err != nil {
-		return err
-	}
-	if void != "" {
-		if err := confirmBy(ctx, h, void, h.Actor(), nil); err != nil {
 			return err
 		}
 	}
-	secret, record, parts, err := shares.Split(s.Label, s.M, s.N)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		for _, sh := range parts {
-			sh.Zero()
-		}
-		clear(secret)
-	}()
-	d := splitData{Set: s.Set, Record: record, Holders: IDs(hs)}
-	if err := h.Append(EvSecretSplit, "", d); err != nil {
-		return err
-	}
+	return s.verifyBack(ctx, h, record, parts, hs, sheets)
+}
+
+// toCards seals each share to its holder's card and has every holder open
+// theirs before the step ends, as typing back does for sheets. It returns
+// the envelopes and their files, by holder.
+func (s SplitSecret) toCards(ctx context.Context, h Host, record *shares.Record, parts []*shares.Share, hs []room.Participant) (map[string]*shares.Envelope, map[string]string, error) {
 	envs, files, err := sealAll(h, s.Set, record, parts, hs)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	d.Envelopes = files
 	pending := hs
 	for k := 1; k <= record.N; k++ {
 		holder, err := PickFrom(ctx, h.Prompts(), fmt.Sprintf("Step %s: who opens their envelope on their card now (%d of %d)?", h.Step(), k, record.N), pending)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		sh, err := openEnvelope(ctx, h, s.Set, holder, envs[holder.ID])
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		fp := sh.Fingerprint()
 		sh.Zero()
-		if fp != parts[indexOf(hs, holder.ID)].Fingerprint() {
-			return fmt.Errorf("%s's card opened a share that is not theirs", holder.ID)
+		i := indexOf(hs, holder.ID)
+		if fp != parts[i].Fingerprint() {
+			return nil, nil, fmt.Errorf("%s's card opened a share that is not theirs", holder.ID)
 		}
-		if err := h.Append(EvShareVerified, holder.ID, shareData{Set: s.Set, Holder: holder.ID, Index: indexOf(hs, holder.ID) + 1, Fingerprint: fp, Card: envs[holder.ID].Card}); err != nil {
-			return err
+		if err := h.Append(EvShareVerified, holder.ID, shareData{Set: s.Set, Holder: holder.ID, Index: i + 1, Fingerprint: fp, Card: envs[holder.ID].Card}); err != nil {
+			return nil, nil, err
 		}
 		pending = without(pending, holder.ID)
 	}
-	if err := h.Append(EvSplitDone, "", d); err != nil {
-		return err
-	}
-	h.Session().setSet(s.Set, &set{rec: record, holders: d.Holders, secret: append([]byte(nil), secret...), envelopes: envs})
-	s.show(h, record)
-	return nil
+	return envs, files, nil
 }
 
 func (s SplitSecret) show(h Host, rec *shares.Record) {
